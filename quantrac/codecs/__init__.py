@@ -1,0 +1,1 @@
+"""Codecs turn received bytes into plain records (and back); they never touch the database."""

@@ -1,0 +1,1 @@
+"""VN_AQI, VN_WQI, aggregates and QCVN compliance as pure functions over concentrations."""

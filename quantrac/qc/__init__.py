@@ -1,0 +1,1 @@
+"""Automatic quality control: pure checks over a series that return flags and reasons."""
