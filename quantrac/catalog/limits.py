@@ -45,9 +45,119 @@ class LimitRule:
     confidence: str
     source: str
     line: int
+    #: "limit" (minimum/maximum apply), "not_detected" (KPH: any detection exceeds), or
+    #: "descriptive" (a class described in words, e.g. QCVN 08:2023 level D pH "< 6.0 or
+    #: > 8.5", which nothing can exceed).
+    kind: str = "limit"
 
     def applies_on(self, day: date) -> bool:
         """True when the rule is in force on `day` (validity is inclusive at both ends)."""
         if self.valid_from and day < self.valid_from:
             return False
         return not (self.valid_to and day > self.valid_to)
+
+
+LIMITS_FILE = "qcvn_limits.csv"
+NAMES_FILE = "limit_parameters.csv"
+REGULATIONS_FILE = "regulations.csv"
+
+#: Parameters that Kq/Kf (QCVN 40:2011) and K (QCVN 14:2008) never scale. QCVN 14:2008 says
+#: so for pH and total coliforms; for QCVN 40:2011 this follows sibling regulations and is
+#: NOT verified against the text (reference pack, qcvn-limits.md).
+UNSCALED_PARAMETERS = frozenset({"PH", "COLIFORM", "TEMP", "COLOR"})
+SCALED_REGULATIONS = ("QCVN 40:2011", "QCVN 14:2008")
+
+#: Dates some rows carry in their note, as the regulation states them.
+_NOTE_DATES = {
+    "applies until 31/12/2025": (None, date(2025, 12, 31)),
+    "applies from 01/01/2026": (date(2026, 1, 1), None),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Regulation:
+    code: str
+    medium: str
+    effective_from: date | None
+    effective_to: date | None
+    replaced_by: str | None
+    issued_by: str
+    column_keys: dict[str, str]
+    always_applies: tuple[str, ...]
+    note: str
+
+
+def load_regulations(media: object, text: str | None = None) -> dict[str, Regulation]:
+    from quantrac.catalog.csvdata import parse_date, read_rows, split_list
+    from quantrac.errors import CatalogError
+
+    required = ("code", "medium", "effective_from", "effective_to", "replaced_by", "issued_by",
+                "column_keys", "always_applies", "note")
+    regs: dict[str, Regulation] = {}
+    for line, row in read_rows(REGULATIONS_FILE, required, text):
+        keys: dict[str, str] = {}
+        for item in split_list(row["column_keys"]):
+            printed, sep, short = item.rpartition("=")
+            if not sep:
+                raise CatalogError(REGULATIONS_FILE, line, f"column key {item!r} lacks '='")
+            keys[printed] = short
+        medium = media.get(row["medium"]).code  # type: ignore[attr-defined]
+        regs[row["code"]] = Regulation(
+            row["code"], medium,
+            parse_date(REGULATIONS_FILE, line, "effective_from", row["effective_from"]),
+            parse_date(REGULATIONS_FILE, line, "effective_to", row["effective_to"]),
+            row["replaced_by"] or None, row["issued_by"], keys,
+            tuple(split_list(row["always_applies"])), row["note"])
+    return regs
+
+
+def load_limit_rules(media: object, regulations: dict[str, Regulation],
+                     text: str | None = None, names_text: str | None = None) -> list[LimitRule]:
+    """Read qcvn_limits.csv; rows that are Kq factors (not limits) are left out."""
+    from quantrac.catalog.csvdata import parse_float, read_rows
+    from quantrac.errors import CatalogError
+
+    codes = {row["name"]: row["code"] or None
+             for _, row in read_rows(NAMES_FILE, ("name", "code"), names_text)}
+    required = ("regulation", "medium", "parameter", "unit", "column_class", "limit_min",
+                "limit_max", "averaging_period", "note", "confidence", "source")
+    rules: list[LimitRule] = []
+    for line, row in read_rows(LIMITS_FILE, required, text):
+        if row["column_class"] == "Kq":
+            continue
+        regulation = row["regulation"]
+        if regulation not in regulations:
+            raise CatalogError(LIMITS_FILE, line, f"regulation {regulation!r} not in "
+                               f"{REGULATIONS_FILE}")
+        if row["parameter"] not in codes:
+            raise CatalogError(LIMITS_FILE, line, f"parameter {row['parameter']!r} not mapped "
+                               f"in {NAMES_FILE}")
+        averaging = row["averaging_period"] or "single sample"
+        if averaging not in AVERAGING_PERIODS:
+            raise CatalogError(LIMITS_FILE, line, f"averaging period {averaging!r} unknown")
+        low = parse_float(LIMITS_FILE, line, "limit_min", row["limit_min"])
+        high = parse_float(LIMITS_FILE, line, "limit_max", row["limit_max"])
+        kind = "limit"
+        if low is None and high is None:
+            if "KPH" in row["note"]:
+                kind = "not_detected"
+            elif row["note"]:
+                kind = "descriptive"
+            else:
+                raise CatalogError(LIMITS_FILE, line, "neither limit_min nor limit_max")
+        if low is not None and high is not None and low > high:
+            raise CatalogError(LIMITS_FILE, line, "limit_min is above limit_max")
+        valid_from, valid_to = _NOTE_DATES.get(row["note"], (None, None))
+        code = codes[row["parameter"]]
+        rules.append(LimitRule(
+            regulation=regulation,
+            medium=media.get(row["medium"]).code,  # type: ignore[attr-defined]
+            parameter_name=row["parameter"], parameter_code=code, unit=row["unit"],
+            column=row["column_class"], minimum=low, maximum=high, averaging=averaging,
+            valid_from=valid_from, valid_to=valid_to,
+            scalable=regulation.startswith(SCALED_REGULATIONS)
+            and code not in UNSCALED_PARAMETERS,
+            note=row["note"], confidence=row["confidence"], source=row["source"], line=line,
+            kind=kind,
+        ))
+    return rules

@@ -1,0 +1,116 @@
+"""The loaded catalogue: one object, built once per process, that every module queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from quantrac.catalog.admin_units import AdminUnitTable
+from quantrac.catalog.limits import (
+    LimitRule,
+    Regulation,
+    load_limit_rules,
+    load_regulations,
+)
+from quantrac.catalog.media import MediaTable
+from quantrac.catalog.parameters import Parameter, ParameterTable
+from quantrac.catalog.units import Unit, UnitTable, conversion
+from quantrac.catalog.units import convert as convert_values
+from quantrac.errors import UnknownParameter
+
+
+@dataclass(frozen=True)
+class Catalog:
+    units: UnitTable
+    media: MediaTable
+    parameters: ParameterTable
+    regulations: dict[str, Regulation]
+    limits: tuple[LimitRule, ...]
+    admin_units: AdminUnitTable
+
+    @classmethod
+    def load(cls) -> Catalog:
+        units = UnitTable.load()
+        media = MediaTable.load()
+        parameters = ParameterTable.load(media, units)
+        regulations = load_regulations(media)
+        limits = tuple(load_limit_rules(media, regulations))
+        catalog = cls(units, media, parameters, regulations, limits, AdminUnitTable.load())
+        catalog._check_limits()
+        return catalog
+
+    def _check_limits(self) -> None:
+        from quantrac.errors import CatalogError
+
+        for rule in self.limits:
+            if rule.parameter_code and rule.parameter_code not in self.parameters.by_code:
+                raise CatalogError("limit_parameters.csv", 0,
+                                   f"code {rule.parameter_code!r} is not a known parameter")
+            if self.units.find(rule.unit) is None:
+                raise CatalogError("qcvn_limits.csv", rule.line, f"unknown unit {rule.unit!r}")
+
+    # parameters -----------------------------------------------------------------------
+    def parameter(self, name: str, medium: str | None = None) -> Parameter:
+        return self.parameters.resolve(name, medium)
+
+    def unit(self, text: str) -> Unit:
+        return self.units.get(text)
+
+    def canonical_unit(self, code: str, medium: str | None = None) -> Unit:
+        return self.units.get(self.parameters.canonical_unit(code, medium))
+
+    def to_canonical(self, values: ArrayLike, unit_text: str, code: str,
+                     medium: str | None = None) -> NDArray[np.float64]:
+        """Convert values written in `unit_text` to the unit `code` is stored in.
+
+        An empty unit field (common for pH in real files) means the canonical unit.
+        """
+        target = self.canonical_unit(code, medium)
+        source = self.units.get(unit_text) if unit_text.strip() else target
+        return convert_values(values, source, target, self.parameters.get(code).molar_mass)
+
+    def conversion(self, unit_text: str, code: str, medium: str | None = None
+                   ) -> tuple[float, float]:
+        target = self.canonical_unit(code, medium)
+        source = self.units.get(unit_text) if unit_text.strip() else target
+        return conversion(source, target, self.parameters.get(code).molar_mass)
+
+    # limits -----------------------------------------------------------------------------
+    def limit_rules(self, *, regulation: str | None = None, column: str | None = None,
+                    parameter_code: str | None = None, medium: str | None = None,
+                    on: date | None = None) -> list[LimitRule]:
+        """Rules filtered by any of the keys; `column` matches the printed column or its
+        short key, and a regulation's always-applying tables are included with it."""
+        out = []
+        for rule in self.limits:
+            if regulation and rule.regulation != regulation:
+                continue
+            if column is not None:
+                reg = self.regulations[rule.regulation]
+                short = reg.column_keys.get(rule.column, rule.column)
+                if column not in (rule.column, short) and rule.column not in reg.always_applies:
+                    continue
+            if parameter_code and rule.parameter_code != parameter_code:
+                continue
+            if medium and rule.medium != medium:
+                continue
+            if on and not rule.applies_on(on):
+                continue
+            out.append(rule)
+        return out
+
+    def column_keys(self, regulation: str) -> list[str]:
+        reg = self.regulations.get(regulation)
+        if reg is None:
+            raise UnknownParameter(regulation, list(self.regulations), context="regulation")
+        return list(reg.column_keys.values())
+
+
+@lru_cache(maxsize=1)
+def get_catalog() -> Catalog:
+    """The catalogue, loaded and validated on first use and then shared."""
+    return Catalog.load()
