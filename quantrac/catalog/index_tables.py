@@ -141,7 +141,9 @@ def _parse_categories(
     for (_, below), (line, above) in pairwise(found):
         if above.minimum != below.maximum + 1:
             raise CatalogError(
-                file, line, f"band {above.minimum}-{above.maximum} does not follow "
+                file,
+                line,
+                f"band {above.minimum}-{above.maximum} does not follow "
                 f"{below.minimum}-{below.maximum} without gap or overlap",
             )
     return tuple(category for _, category in found)
@@ -178,7 +180,7 @@ def parse_aqi_breakpoints(text: str | None = None) -> Mapping[str, AqiColumn]:
         last_line = line
         level = _category_ints(file, line, row, "level_i")
         if level != len(indices) + 1:
-            raise CatalogError(file, line, f"level_i {level} out of order (expected {len(indices) + 1})")
+            raise CatalogError(file, line, f"level_i {level} out of order")
         index = parse_float(file, line, "aqi_Ii", row["aqi_Ii"])
         if index is None:
             raise CatalogError(file, line, "aqi_Ii is empty")
@@ -197,7 +199,7 @@ def parse_aqi_breakpoints(text: str | None = None) -> Mapping[str, AqiColumn]:
             cells[column].append(value)
         flag = row["level8_is_lower_bound"].lower()
         if flag not in ("", "true", "false"):
-            raise CatalogError(file, line, f"level8_is_lower_bound: {flag!r} is not true/false/empty")
+            raise CatalogError(file, line, f"level8_is_lower_bound: {flag!r} is not true/false")
         lower_bound_flags.append(flag == "true")
     if len(indices) < 2:
         raise CatalogError(file, last_line, "Bảng 2 needs at least two levels")
@@ -232,7 +234,9 @@ def _check_wqi_shape(file: str, line: int, parameter: str, rows: list[WqiRow]) -
         if b.bp < a.bp:
             raise CatalogError(file, line, f"{parameter}: breakpoints decrease at row {b.row}")
         if b.bp == a.bp and 0 < i < len(rows) - 2:
-            raise CatalogError(file, line, f"{parameter}: repeated breakpoint at interior row {b.row}")
+            raise CatalogError(
+                file, line, f"{parameter}: repeated interior breakpoint, row {b.row}"
+            )
 
 
 def parse_wqi_tables(text: str | None = None) -> Mapping[str, WqiTable]:
@@ -278,8 +282,10 @@ def parse_wqi_tables(text: str | None = None) -> Mapping[str, WqiTable]:
         _check_wqi_shape(file, line, parameter, rows)
         if len(rows) == 1:
             only = rows[0]
-            rows = [only, WqiRow(only.row + 1, floor_q, only.bp, "gt")]
-        tables[parameter] = WqiTable(group, parameter, unit, tuple(rows))
+            complete = (only, WqiRow(only.row + 1, floor_q, only.bp, "gt"))
+        else:
+            complete = tuple(rows)
+        tables[parameter] = WqiTable(group, parameter, unit, complete)
     missing = [g for g in WQI_GROUPS if not any(t.group == g for t in tables.values())]
     if missing:
         raise CatalogError(file, 1, f"no parameter in group(s) {', '.join(missing)}")

@@ -1,0 +1,40 @@
+"""The `quantrac` command. Each topic lives in its own module and registers a sub-app here;
+errors are turned into a message and an exit code in one place (`main`)."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from quantrac.cli import catalog_cmd, demo_cmd, registry_cmd, server_cmd
+from quantrac.errors import QuantracError
+from quantrac.i18n import t
+
+app = typer.Typer(
+    name="quantrac",
+    help="quantrac — hệ cơ sở dữ liệu quan trắc tài nguyên và môi trường "
+    "(environmental monitoring database).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+err_console = Console(stderr=True)
+
+app.command("init")(server_cmd.init)
+app.command("serve")(server_cmd.serve)
+app.command("demo")(demo_cmd.demo)
+app.add_typer(registry_cmd.stations_app, name="stations")
+app.add_typer(registry_cmd.orgs_app, name="orgs")
+app.add_typer(catalog_cmd.catalog_app, name="catalog")
+
+#: Exit codes: 0 ok, 1 usage (Typer), 2 bad input or unknown name, 3 conflict.
+EXIT_BAD_INPUT = 2
+
+
+def main() -> None:
+    try:
+        app()
+    except QuantracError as e:
+        err_console.print(f"[bold red]{t('Error')}:[/] {e}", highlight=False)
+        sys.exit(EXIT_BAD_INPUT)

@@ -1,0 +1,1 @@
+"""The one ingest pipeline every source goes through: standardize → QC → store → derive."""

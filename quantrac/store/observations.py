@@ -1,0 +1,212 @@
+"""Writing and reading observations in bulk.
+
+A batch lands in a per-connection staging table (SQLite: executemany; PostgreSQL: COPY), then
+two set-based statements finish the job inside the same transaction:
+
+1. every staged row whose key exists with a different value or device status is recorded in
+   `observation_revision` (old value, new value, source, time) — nothing is overwritten
+   silently;
+2. one INSERT … ON CONFLICT DO UPDATE … WHERE <changed> writes new rows and changed ones and
+   leaves identical ones alone, so writing the same batch twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import Connection, select
+
+from quantrac.errors import ValidationError
+from quantrac.store.db import Store, now_s
+from quantrac.store.schema import observation
+
+#: Epoch seconds outside this window are refused as corrupt timestamps (1970 … 2100).
+MIN_TIME = 0
+MAX_TIME = 4_102_444_800
+
+QC_NOT_EVALUATED = 2
+
+
+class ObservationRow(NamedTuple):
+    """One value of one series at one UTC instant (epoch seconds)."""
+
+    series_id: int
+    time: int
+    value: float | None
+    device_status: int | None = None
+    qc_flag: int = QC_NOT_EVALUATED
+    qc_reasons: str | None = None
+    raw_file_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    received: int
+    inserted: int
+    revised: int
+    unchanged: int
+    duplicates_in_batch: int
+
+    def __add__(self, other: WriteResult) -> WriteResult:
+        return WriteResult(*(a + b for a, b in zip(
+            (self.received, self.inserted, self.revised, self.unchanged,
+             self.duplicates_in_batch),
+            (other.received, other.inserted, other.revised, other.unchanged,
+             other.duplicates_in_batch), strict=True)))
+
+
+_STAGE_COLUMNS = "series_id, time, value, device_status, qc_flag, qc_reasons, raw_file_id"
+
+
+def validate_rows(rows: Sequence[ObservationRow]) -> None:
+    """Refuse the whole batch on any bad row, naming each one (nothing is half-written)."""
+    problems: list[tuple[str, str]] = []
+    for i, r in enumerate(rows):
+        v = r.value
+        if v is not None and (not isinstance(v, (int, float)) or not math.isfinite(v)):
+            problems.append((f"row {i} (series {r.series_id})", f"value {v!r} is not a finite "
+                             "number; write None for a missing value"))
+        t = r.time
+        if not isinstance(t, (int, np.integer)) or not MIN_TIME <= t <= MAX_TIME:
+            problems.append((f"row {i} (series {r.series_id})",
+                             f"time {t!r} is not UTC epoch seconds between 1970 and 2100"))
+        if len(problems) >= 100:
+            break
+    if problems:
+        raise ValidationError(f"{len(problems)} invalid observation(s); nothing was written",
+                              problems)
+
+
+def dedupe_last(rows: Sequence[ObservationRow]) -> tuple[Sequence[ObservationRow], int]:
+    """Keep the last row per (series, time): a batch must not touch a key twice."""
+    n = len(rows)
+    if n < 2:
+        return rows, 0
+    keys = np.fromiter(((r[0] << 34) | r[1] for r in rows), dtype=np.int64, count=n)
+    # Reverse so np.unique's first occurrence is the last row of the batch.
+    _, first_rev = np.unique(keys[::-1], return_index=True)
+    if len(first_rev) == n:
+        return rows, 0
+    keep = np.sort(n - 1 - first_rev)
+    return [rows[i] for i in keep], n - len(keep)
+
+
+def write_observations(
+    store: Store, rows: Sequence[ObservationRow], *, source: str,
+    changed_by: str | None = None, reason: str | None = None,
+    conn: Connection | None = None,
+) -> WriteResult:
+    """Idempotent bulk upsert; differing values become revisions. One transaction."""
+    validate_rows(rows)
+    rows, duplicates = dedupe_last(rows)
+    if not rows:
+        return WriteResult(0, 0, 0, 0, duplicates)
+    if conn is None:
+        with store.write() as c:
+            return _write(store, c, rows, source, changed_by, reason, duplicates)
+    return _write(store, conn, rows, source, changed_by, reason, duplicates)
+
+
+def _write(store: Store, conn: Connection, rows: Sequence[ObservationRow], source: str,
+           changed_by: str | None, reason: str | None, duplicates: int) -> WriteResult:
+    dbapi = conn.connection.dbapi_connection
+    if dbapi is None:
+        raise RuntimeError("connection is closed")
+    now = now_s()
+    cur = dbapi.cursor()
+    try:
+        if store.is_sqlite:
+            cur.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS obs_stage (series_id INTEGER, time INTEGER, "
+                "value REAL, device_status INTEGER, qc_flag INTEGER, qc_reasons TEXT, "
+                "raw_file_id INTEGER)")
+            cur.execute("DELETE FROM obs_stage")
+            cur.executemany(f"INSERT INTO obs_stage ({_STAGE_COLUMNS}) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            distinct, ph = "IS NOT", "?"
+        else:
+            cur.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS obs_stage (series_id integer, time bigint, "
+                "value double precision, device_status smallint, qc_flag smallint, "
+                "qc_reasons text, raw_file_id integer) ON COMMIT DELETE ROWS")
+            with cur.copy(f"COPY obs_stage ({_STAGE_COLUMNS}) FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row(r)
+            distinct, ph = "IS DISTINCT FROM", "%s"
+        changed = (f"o.value {distinct} s.value OR o.device_status {distinct} s.device_status")
+        cur.execute(
+            "INSERT INTO observation_revision (series_id, time, old_value, new_value, "
+            "old_status, new_status, old_flag, new_flag, source, changed_by, reason, "
+            "changed_at) "
+            "SELECT s.series_id, s.time, o.value, s.value, o.device_status, s.device_status, "
+            f"o.qc_flag, s.qc_flag, {ph}, {ph}, {ph}, {ph} "
+            "FROM obs_stage s JOIN observation o ON o.series_id = s.series_id "
+            f"AND o.time = s.time WHERE {changed}",
+            (source, changed_by, reason, now))
+        revised = max(cur.rowcount, 0)
+        cur.execute(
+            f"INSERT INTO observation ({_STAGE_COLUMNS}, received_at) "
+            f"SELECT {_STAGE_COLUMNS}, {ph} FROM obs_stage WHERE true "
+            "ON CONFLICT (series_id, time) DO UPDATE SET value = excluded.value, "
+            "device_status = excluded.device_status, qc_flag = excluded.qc_flag, "
+            "qc_reasons = excluded.qc_reasons, raw_file_id = excluded.raw_file_id, "
+            "received_at = excluded.received_at "
+            f"WHERE observation.value {distinct} excluded.value "
+            f"OR observation.device_status {distinct} excluded.device_status",
+            (now,))
+        written = max(cur.rowcount, 0)
+        if store.is_sqlite:
+            cur.execute("DELETE FROM obs_stage")
+    finally:
+        cur.close()
+    return WriteResult(received=len(rows), inserted=written - revised, revised=revised,
+                       unchanged=len(rows) - written, duplicates_in_batch=duplicates)
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesData:
+    """A series' values as arrays: cheap to hand to QC, indices and the API."""
+
+    time: NDArray[np.int64]
+    value: NDArray[np.float64]
+    device_status: NDArray[np.float64]
+    qc_flag: NDArray[np.int16]
+
+    def __len__(self) -> int:
+        return len(self.time)
+
+
+def read_series(store: Store, series_id: int, start: int | None = None,
+                end: int | None = None, conn: Connection | None = None) -> SeriesData:
+    """Values of one series with start ≤ time < end (epoch seconds UTC), in time order."""
+    o = observation.c
+    q = (select(o.time, o.value, o.device_status, o.qc_flag)
+         .where(o.series_id == series_id).order_by(o.time))
+    if start is not None:
+        q = q.where(o.time >= start)
+    if end is not None:
+        q = q.where(o.time < end)
+
+    def run(c: Connection) -> list[Any]:
+        return list(c.execute(q))
+
+    if conn is not None:
+        rows = run(conn)
+    else:
+        with store.read() as c:
+            rows = run(c)
+    if not rows:
+        return SeriesData(np.empty(0, np.int64), np.empty(0), np.empty(0),
+                          np.empty(0, np.int16))
+    t, v, s, f = zip(*rows, strict=True)
+    return SeriesData(
+        np.asarray(t, dtype=np.int64),
+        np.asarray([np.nan if x is None else x for x in v], dtype=np.float64),
+        np.asarray([np.nan if x is None else x for x in s], dtype=np.float64),
+        np.asarray(f, dtype=np.int16),
+    )
