@@ -27,8 +27,11 @@ class CatalogError(QuantracError):
         super().__init__(f"{file}:{line}: {message}")
 
 
-class LookupFailed(QuantracError):
-    """A name was not found; carries the nearest known names so the user can fix a typo."""
+class LookupFailed(QuantracError, ValueError):
+    """A name was not found; carries the nearest known names so the user can fix a typo.
+
+    Also a ValueError, so pydantic validators turn it into a field error with this message.
+    """
 
     kind = "name"
 

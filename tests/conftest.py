@@ -31,3 +31,79 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def tt10_dir(shared_dir: Path) -> Path:
     return shared_dir / "data" / "tt10" / "envisoft-demo-normal"
+
+
+# --- stores ---------------------------------------------------------------------------------
+PG_ENV = "QUANTRAC_TEST_DATABASE_URL"
+_DATA_TABLES = ("observation_revision", "observation", "sample_result", "sample", "campaign",
+                "event", "alert_rule", "api_key", "app_user", "audit_log", "series", "station",
+                "organization", "raw_file")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from quantrac.store.catalog_sync import sync_catalog
+    from quantrac.store.db import Store
+    from quantrac.store.migrate import upgrade
+
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    store = Store(f"sqlite:///{path}")
+    upgrade(store)
+    sync_catalog(store)
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    """A fresh PostgreSQL database for this test session, dropped at the end."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from quantrac.store.catalog_sync import sync_catalog
+    from quantrac.store.db import Store, normalize_url
+    from quantrac.store.migrate import upgrade
+
+    base = os.environ.get(PG_ENV)
+    need(bool(base), f"PostgreSQL tests need {PG_ENV}=postgresql://user@host/db")
+    assert base is not None
+    admin_url = make_url(normalize_url(base))
+    name = f"quantrac_test_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as e:  # noqa: BLE001 - any connection failure means "no PostgreSQL"
+        need(False, f"cannot reach PostgreSQL at {base}: {e}")
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    store = Store(url)
+    upgrade(store)
+    sync_catalog(store)
+    store.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path):
+    """A migrated, empty store on each backend (catalogue tables loaded)."""
+    import shutil
+
+    from quantrac.store.db import Store
+
+    if request.param == "sqlite":
+        path = tmp_path / "quantrac.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        s = Store(f"sqlite:///{path}")
+    else:
+        s = Store(request.getfixturevalue("pg_url"))
+        with s.engine.begin() as conn:
+            conn.exec_driver_sql(f"TRUNCATE {', '.join(_DATA_TABLES)} RESTART IDENTITY CASCADE")
+    yield s
+    s.dispose()

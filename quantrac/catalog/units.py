@@ -97,8 +97,10 @@ def conversion(
     if source.symbol == target.symbol:
         return 1.0, 0.0
     if source.dimension == target.dimension:
-        scale = source.factor / target.factor
-        shift = (source.offset - target.offset) / target.factor
+        # Factors are decimal powers written in binary floating point; round their ratio so
+        # that 3 mg/Nm³ becomes exactly 3000 µg/Nm³, not 3000.0000000000005.
+        scale = float(f"{source.factor / target.factor:.12g}")
+        shift = float(f"{(source.offset - target.offset) / target.factor:.12g}")
         return scale, shift
     dims = {source.dimension, target.dimension}
     if dims == {"mixing_ratio", "mass_concentration"}:
