@@ -19,11 +19,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from quantrac.errors import ValidationError
 from quantrac.store.db import Store, now_s
-from quantrac.store.schema import observation
+from quantrac.store.schema import observation, series
 
 #: Epoch seconds outside this window are refused as corrupt timestamps (1970 … 2100).
 MIN_TIME = 0
@@ -118,6 +118,78 @@ def _write(store: Store, conn: Connection, rows: Sequence[ObservationRow], sourc
     if dbapi is None:
         raise RuntimeError("connection is closed")
     now = now_s()
+    first_time = _first_time_per_series(rows)
+    latest = _latest_times(conn, first_time)
+    if _is_append(first_time, latest):
+        if store.is_sqlite:
+            # BEGIN IMMEDIATE already serialises writers, so no one can race this check.
+            _append(store, dbapi, rows, now)
+            return WriteResult(len(rows), len(rows), 0, 0, duplicates)
+        # PostgreSQL writers run concurrently: if one appended the same keys since the
+        # check, the savepoint rolls back and the general path below sorts it out.
+        from sqlalchemy.exc import IntegrityError
+
+        try:
+            with conn.begin_nested():
+                _append(store, dbapi, rows, now)
+            return WriteResult(len(rows), len(rows), 0, 0, duplicates)
+        except IntegrityError:
+            pass
+    return _merge(store, dbapi, rows, source, changed_by, reason, duplicates, now)
+
+
+def _first_time_per_series(rows: Sequence[ObservationRow]) -> dict[int, int]:
+    first: dict[int, int] = {}
+    for r in rows:
+        t = first.get(r[0])
+        if t is None or r[1] < t:
+            first[r[0]] = r[1]
+    return first
+
+
+def _latest_times(conn: Connection, first_time: dict[int, int]) -> dict[int, int | None]:
+    """The newest stored time of each series in the batch; refuses unknown series ids.
+
+    One index probe per series (max over the primary key), however large the table is.
+    """
+    ids = sorted(first_time)
+    known = set(conn.scalars(select(series.c.id).where(series.c.id.in_(ids))))
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise ValidationError("observations for unknown series; nothing was written",
+                              [(f"series {i}", "no such series") for i in unknown[:20]])
+    o = observation.c
+    latest: dict[int, int | None] = {}
+    for sid in ids:
+        latest[sid] = conn.scalar(select(func.max(o.time)).where(o.series_id == sid))
+    return latest
+
+
+def _is_append(first_time: dict[int, int], latest: dict[int, int | None]) -> bool:
+    return all(latest[s] is None or t > latest[s] for s, t in first_time.items())
+
+
+def _append(store: Store, dbapi: Any, rows: Sequence[ObservationRow], now: int) -> None:
+    """Rows all newer than anything stored for their series: no key can exist yet."""
+    cur = dbapi.cursor()
+    try:
+        if store.is_sqlite:
+            cur.executemany(f"INSERT INTO observation ({_STAGE_COLUMNS}, received_at) "
+                            f"VALUES (?, ?, ?, ?, ?, ?, ?, {int(now)})", rows)
+        else:
+            cur.execute("SET LOCAL synchronous_commit = off")
+            with cur.copy(f"COPY observation ({_STAGE_COLUMNS}, received_at) FROM STDIN"
+                          ) as copy:
+                for r in rows:
+                    copy.write_row((*r, now))
+    finally:
+        cur.close()
+
+
+def _merge(store: Store, dbapi: Any, rows: Sequence[ObservationRow], source: str,
+           changed_by: str | None, reason: str | None, duplicates: int, now: int
+           ) -> WriteResult:
+    """The general path: staging table, revisions for changed keys, one upsert."""
     cur = dbapi.cursor()
     try:
         if store.is_sqlite:
@@ -130,6 +202,8 @@ def _write(store: Store, conn: Connection, rows: Sequence[ObservationRow], sourc
                             "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
             distinct, ph = "IS NOT", "?"
         else:
+            # Room to sort and hash a large batch in memory rather than on disk.
+            cur.execute("SET LOCAL work_mem = '256MB'")
             cur.execute(
                 "CREATE TEMP TABLE IF NOT EXISTS obs_stage (series_id integer, time bigint, "
                 "value double precision, device_status smallint, qc_flag smallint, "
@@ -137,6 +211,7 @@ def _write(store: Store, conn: Connection, rows: Sequence[ObservationRow], sourc
             with cur.copy(f"COPY obs_stage ({_STAGE_COLUMNS}) FROM STDIN") as copy:
                 for r in rows:
                     copy.write_row(r)
+            cur.execute("ANALYZE obs_stage")
             distinct, ph = "IS DISTINCT FROM", "%s"
         changed = (f"o.value {distinct} s.value OR o.device_status {distinct} s.device_status")
         cur.execute(
@@ -149,9 +224,11 @@ def _write(store: Store, conn: Connection, rows: Sequence[ObservationRow], sourc
             f"AND o.time = s.time WHERE {changed}",
             (source, changed_by, reason, now))
         revised = max(cur.rowcount, 0)
+        # Key order turns index maintenance into near-sequential appends.
         cur.execute(
             f"INSERT INTO observation ({_STAGE_COLUMNS}, received_at) "
             f"SELECT {_STAGE_COLUMNS}, {ph} FROM obs_stage WHERE true "
+            "ORDER BY series_id, time "
             "ON CONFLICT (series_id, time) DO UPDATE SET value = excluded.value, "
             "device_status = excluded.device_status, qc_flag = excluded.qc_flag, "
             "qc_reasons = excluded.qc_reasons, raw_file_id = excluded.raw_file_id, "

@@ -107,10 +107,12 @@ series = Table(
 )
 
 # Clustered on (series_id, time) on SQLite (WITHOUT ROWID) so a time-range read of one series
-# is one index range scan; PostgreSQL keeps the same primary key.
+# is one index range scan; PostgreSQL keeps the same primary key. No foreign key to series: a
+# per-row FK trigger costs PostgreSQL more than the insert itself, so the bulk writer checks
+# the batch's series ids once instead (store/observations.py).
 observation = Table(
     "observation", metadata,
-    Column("series_id", Integer, ForeignKey("series.id"), primary_key=True),
+    Column("series_id", Integer, primary_key=True, autoincrement=False),
     Column("time", BigInteger, primary_key=True, autoincrement=False),
     Column("value", Float),
     Column("device_status", SmallInteger),

@@ -353,7 +353,7 @@ def upgrade() -> None:
 
     op.create_table(
         "observation",
-        sa.Column("series_id", sa.Integer(), nullable=False),
+        sa.Column("series_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("time", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("value", sa.Float(), nullable=True),
         sa.Column("device_status", sa.SmallInteger(), nullable=True),
@@ -361,9 +361,6 @@ def upgrade() -> None:
         sa.Column("qc_reasons", sa.Text(), nullable=True),
         sa.Column("raw_file_id", sa.Integer(), nullable=True),
         sa.Column("received_at", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["series_id"], ["series.id"], name=op.f("fk_observation_series_id_series")
-        ),
         sa.PrimaryKeyConstraint("series_id", "time", name=op.f("pk_observation")),
         sqlite_with_rowid=False,
     )
