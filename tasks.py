@@ -24,7 +24,7 @@ STAMP = VENV / ".tasks-stamp"
 
 
 def ensure_env() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - tasks.py must run on any python3
         sys.exit(f"quantrac needs Python ≥ 3.11 (this is {sys.version.split()[0]})")
     if not (BIN / "python").exists():
         print("· creating .venv", flush=True)
@@ -32,8 +32,7 @@ def ensure_env() -> None:
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if not STAMP.exists() or STAMP.read_text() != wanted:
         print("· installing quantrac and its pinned dependencies into .venv", flush=True)
-        pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check",
-               "-q"]
+        pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
         subprocess.run([*pip, "--upgrade", "pip"], check=True)
         subprocess.run([*pip, "-e", f"{ROOT}[dev]"], check=True)
         STAMP.write_text(wanted)

@@ -34,21 +34,48 @@ T0 = 1_767_225_600
 
 def make_rows(n: int, n_series: int, bump: float = 0.0) -> list[ObservationRow]:
     per_series = n // n_series
-    return [ObservationRow(s + 1, T0 + 300 * i, float((s * 7 + i) % 997) + bump, 0, 2)
-            for i in range(per_series) for s in range(n_series)]
+    return [
+        ObservationRow(s + 1, T0 + 300 * i, float((s * 7 + i) % 997) + bump, 0, 2)
+        for i in range(per_series)
+        for s in range(n_series)
+    ]
 
 
 def prepare(store: Store, n_series: int) -> None:
     upgrade(store)
     with store.write() as conn:
-        conn.execute(text("INSERT INTO parameter (code, name_vi, name_en, unit, media) "
-                          "VALUES ('PM25', 'Bụi PM2,5', 'PM2.5', 'µg/Nm3', 'ambient_air')"))
-        conn.execute(station.insert().values(id=1, code="BENCH", name="bench", kind="automatic",
-                                             medium="ambient_air", visibility="public",
-                                             created_at=0, updated_at=0))
-        conn.execute(series.insert(), [dict(id=i + 1, station_id=1, parameter_code="PM25",
-                                            method=f"m{i}", unit="µg/Nm3", created_at=0)
-                                       for i in range(n_series)])
+        conn.execute(
+            text(
+                "INSERT INTO parameter (code, name_vi, name_en, unit, media) "
+                "VALUES ('PM25', 'Bụi PM2,5', 'PM2.5', 'µg/Nm3', 'ambient_air')"
+            )
+        )
+        conn.execute(
+            station.insert().values(
+                id=1,
+                code="BENCH",
+                name="bench",
+                kind="automatic",
+                medium="ambient_air",
+                visibility="public",
+                created_at=0,
+                updated_at=0,
+            )
+        )
+        conn.execute(
+            series.insert(),
+            [
+                dict(
+                    id=i + 1,
+                    station_id=1,
+                    parameter_code="PM25",
+                    method=f"m{i}",
+                    unit="µg/Nm3",
+                    created_at=0,
+                )
+                for i in range(n_series)
+            ],
+        )
 
 
 def floor(store: Store, rows: list[ObservationRow]) -> float:
@@ -57,16 +84,19 @@ def floor(store: Store, rows: list[ObservationRow]) -> float:
         raw = conn.connection.dbapi_connection
         cur = raw.cursor()
         if store.is_sqlite:
-            cur.execute(f"CREATE TABLE floor_obs (series_id INTEGER, time INTEGER, value REAL, "
-                        f"device_status INTEGER, qc_flag INTEGER, qc_reasons TEXT, "
-                        f"raw_file_id INTEGER)")
+            cur.execute(
+                "CREATE TABLE floor_obs (series_id INTEGER, time INTEGER, value REAL, "
+                "device_status INTEGER, qc_flag INTEGER, qc_reasons TEXT, "
+                "raw_file_id INTEGER)"
+            )
             t = time.perf_counter()
-            cur.executemany(f"INSERT INTO floor_obs ({cols}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            rows)
+            cur.executemany(f"INSERT INTO floor_obs ({cols}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         else:
-            cur.execute("CREATE TABLE floor_obs (series_id integer, time bigint, value "
-                        "double precision, device_status smallint, qc_flag smallint, "
-                        "qc_reasons text, raw_file_id integer)")
+            cur.execute(
+                "CREATE TABLE floor_obs (series_id integer, time bigint, value "
+                "double precision, device_status smallint, qc_flag smallint, "
+                "qc_reasons text, raw_file_id integer)"
+            )
             t = time.perf_counter()
             with cur.copy(f"COPY floor_obs ({cols}) FROM STDIN") as copy:
                 for r in rows:
@@ -92,8 +122,11 @@ def run_backend(name: str, store: Store, n: int, n_series: int) -> list[tuple[st
     rev = timed(lambda: write_observations(store, changed, source="bench"))
     m = len(rows)
     out = [(name, "floor (bare table)", f"{m / f:,.0f}", "1.00")]
-    for label, secs in (("store: new rows", new), ("store: same rows again", same),
-                        ("store: 10 % changed → revisions", rev)):
+    for label, secs in (
+        ("store: new rows", new),
+        ("store: same rows again", same),
+        ("store: 10 % changed → revisions", rev),
+    ):
         out.append((name, label, f"{m / secs:,.0f}", f"{secs / f:.2f}"))
     return out
 

@@ -11,6 +11,7 @@ import csv
 import gzip
 import io
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from importlib import resources
@@ -25,41 +26,106 @@ VN_TZ = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
 GENERATED = "Dữ liệu mô phỏng (generated demo data, not measurements)."
 
 ORGANIZATIONS = [
-    OrganizationSpec(code="SNNMT-HN", name="Sở Nông nghiệp và Môi trường Hà Nội", kind="agency",
-                     admin_unit="01-2025"),
-    OrganizationSpec(code="CTY-DEMO-DET", name="Công ty TNHH Dệt nhuộm Demo", kind="enterprise",
-                     admin_unit="01-2025", tax_code="0100000001"),
-    OrganizationSpec(code="CTY-DEMO-XM", name="Công ty CP Xi măng Demo", kind="enterprise",
-                     admin_unit="37-2025", tax_code="0700000002"),
+    OrganizationSpec(
+        code="SNNMT-HN",
+        name="Sở Nông nghiệp và Môi trường Hà Nội",
+        kind="agency",
+        admin_unit="01-2025",
+    ),
+    OrganizationSpec(
+        code="CTY-DEMO-DET",
+        name="Công ty TNHH Dệt nhuộm Demo",
+        kind="enterprise",
+        admin_unit="01-2025",
+        tax_code="0100000001",
+    ),
+    OrganizationSpec(
+        code="CTY-DEMO-XM",
+        name="Công ty CP Xi măng Demo",
+        kind="enterprise",
+        admin_unit="37-2025",
+        tax_code="0700000002",
+    ),
 ]
 
 STATIONS = [
-    StationSpec(code="HN_DSQ_KK", name="Đại sứ quán Hoa Kỳ, Hà Nội (PM2,5 thực đo)",
-                kind="automatic", medium="ambient_air", latitude=21.0245, longitude=105.8412,
-                admin_unit="01-2025", owner="SNNMT-HN", network="Không khí tự động",
-                regulation="QCVN 05:2023/BTNMT", reporting_interval_s=3600,
-                notes="Real hourly PM2.5 from the US Department of State monitor (AirNow, "
-                      "public domain), 2020."),
-    StationSpec(code="HN_NHUE_NM", name="Sông Nhuệ - Cầu Hà Đông", kind="automatic",
-                medium="surface_water", latitude=20.9712, longitude=105.7778,
-                admin_unit="01-2025", owner="SNNMT-HN", network="Nước mặt tự động",
-                regulation="QCVN 08:2023/BTNMT", regulation_column="river-B",
-                reporting_interval_s=300, notes=GENERATED),
-    StationSpec(code="HN_DET_NT", name="Nước thải sau xử lý - Dệt nhuộm Demo", kind="automatic",
-                medium="wastewater", latitude=21.0612, longitude=105.7321,
-                admin_unit="01-2025", owner="CTY-DEMO-DET", network="Nước thải doanh nghiệp",
-                visibility="restricted", regulation="QCVN 40:2011/BTNMT", regulation_column="B",
-                kq=0.9, kf=1.0, reporting_interval_s=300, notes=GENERATED),
-    StationSpec(code="NB_XM_KT", name="Ống khói lò nung - Xi măng Demo", kind="automatic",
-                medium="stack_emission", latitude=20.2506, longitude=105.9745,
-                admin_unit="37-2025", owner="CTY-DEMO-XM", network="Khí thải doanh nghiệp",
-                visibility="restricted", regulation="QCVN 19:2009/BTNMT", regulation_column="B",
-                reporting_interval_s=300, notes=GENERATED),
-    StationSpec(code="HN_GW_01", name="Giếng quan trắc Thanh Xuân", kind="periodic",
-                medium="groundwater", latitude=20.9935, longitude=105.8092,
-                admin_unit="01-2025", owner="SNNMT-HN", network="Nước dưới đất",
-                regulation="QCVN 09:2023/BTNMT", notes="Periodic station; samples are "
-                "imported from lab spreadsheets."),
+    StationSpec(
+        code="HN_DSQ_KK",
+        name="Đại sứ quán Hoa Kỳ, Hà Nội (PM2,5 thực đo)",
+        kind="automatic",
+        medium="ambient_air",
+        latitude=21.0245,
+        longitude=105.8412,
+        admin_unit="01-2025",
+        owner="SNNMT-HN",
+        network="Không khí tự động",
+        regulation="QCVN 05:2023/BTNMT",
+        reporting_interval_s=3600,
+        notes="Real hourly PM2.5 from the US Department of State monitor (AirNow, "
+        "public domain), 2020.",
+    ),
+    StationSpec(
+        code="HN_NHUE_NM",
+        name="Sông Nhuệ - Cầu Hà Đông",
+        kind="automatic",
+        medium="surface_water",
+        latitude=20.9712,
+        longitude=105.7778,
+        admin_unit="01-2025",
+        owner="SNNMT-HN",
+        network="Nước mặt tự động",
+        regulation="QCVN 08:2023/BTNMT",
+        regulation_column="river-B",
+        reporting_interval_s=300,
+        notes=GENERATED,
+    ),
+    StationSpec(
+        code="HN_DET_NT",
+        name="Nước thải sau xử lý - Dệt nhuộm Demo",
+        kind="automatic",
+        medium="wastewater",
+        latitude=21.0612,
+        longitude=105.7321,
+        admin_unit="01-2025",
+        owner="CTY-DEMO-DET",
+        network="Nước thải doanh nghiệp",
+        visibility="restricted",
+        regulation="QCVN 40:2011/BTNMT",
+        regulation_column="B",
+        kq=0.9,
+        kf=1.0,
+        reporting_interval_s=300,
+        notes=GENERATED,
+    ),
+    StationSpec(
+        code="NB_XM_KT",
+        name="Ống khói lò nung - Xi măng Demo",
+        kind="automatic",
+        medium="stack_emission",
+        latitude=20.2506,
+        longitude=105.9745,
+        admin_unit="37-2025",
+        owner="CTY-DEMO-XM",
+        network="Khí thải doanh nghiệp",
+        visibility="restricted",
+        regulation="QCVN 19:2009/BTNMT",
+        regulation_column="B",
+        reporting_interval_s=300,
+        notes=GENERATED,
+    ),
+    StationSpec(
+        code="HN_GW_01",
+        name="Giếng quan trắc Thanh Xuân",
+        kind="periodic",
+        medium="groundwater",
+        latitude=20.9935,
+        longitude=105.8092,
+        admin_unit="01-2025",
+        owner="SNNMT-HN",
+        network="Nước dưới đất",
+        regulation="QCVN 09:2023/BTNMT",
+        notes="Periodic station; samples are imported from lab spreadsheets.",
+    ),
 ]
 
 
@@ -107,8 +173,14 @@ GENERATED_SERIES: dict[str, list[SeriesModel]] = {
 }
 
 
-def generated_readings(station: str, models: list[SeriesModel], end: datetime, days: int,
-                       step_s: int = 300, seed: int = 1618) -> Iterator[Reading]:
+def generated_readings(
+    station: str,
+    models: list[SeriesModel],
+    end: datetime,
+    days: int,
+    step_s: int = 300,
+    seed: int = 1618,
+) -> Iterator[Reading]:
     """Diurnal cycle + autocorrelated noise, a calibration hour each Monday 09:00 and a few
     device-error readings, as real automatic stations show.
 
@@ -133,12 +205,20 @@ def generated_readings(station: str, models: list[SeriesModel], end: datetime, d
         for m in models:
             noise = np.cumsum(rng.normal(0, m.noise, per_day)) * 0.05
             noise += rng.normal(0, m.noise, per_day) - noise.mean()
-            values = m.mean * (1 + m.diurnal * np.cos((hours - m.peak_hour) / 24 * 2 * np.pi)
-                               + noise)
+            values = m.mean * (
+                1 + m.diurnal * np.cos((hours - m.peak_hour) / 24 * 2 * np.pi) + noise
+            )
             values = np.maximum(values, m.floor)
             for i in keep:
-                yield Reading(station, m.parameter, times[i], round(float(values[i]), 3),
-                              m.unit, int(status[i]), where=f"demo {station}")
+                yield Reading(
+                    station,
+                    m.parameter,
+                    times[i],
+                    round(float(values[i]), 3),
+                    m.unit,
+                    int(status[i]),
+                    where=f"demo {station}",
+                )
 
 
 def airnow_rows() -> Iterator[tuple[datetime, float | None, int]]:
@@ -148,8 +228,9 @@ def airnow_rows() -> Iterator[tuple[datetime, float | None, int]]:
     seen: set[datetime] = set()
     for row in csv.DictReader(io.StringIO(text)):
         # Year/Month/Day/Hour avoid the file's US daylight-saving artefact in "Date (LT)".
-        t = datetime(int(row["Year"]), int(row["Month"]), int(row["Day"]), int(row["Hour"]),
-                     tzinfo=VN_TZ)
+        t = datetime(
+            int(row["Year"]), int(row["Month"]), int(row["Day"]), int(row["Hour"]), tzinfo=VN_TZ
+        )
         if t in seen:
             continue
         seen.add(t)
@@ -159,8 +240,9 @@ def airnow_rows() -> Iterator[tuple[datetime, float | None, int]]:
         yield t, None if missing else value, flag
 
 
-def load_demo(store: object, days: int = 7,
-              progress: Callable[[str, int], None] | None = None) -> WriteResult:
+def load_demo(
+    store: object, days: int = 7, progress: Callable[[str, int], None] | None = None
+) -> WriteResult:
     """Register the demo organizations and stations and load their data (idempotent)."""
     from sqlalchemy import select
 
@@ -177,14 +259,11 @@ def load_demo(store: object, days: int = 7,
             create_organization(store, org)  # type: ignore[arg-type]
     for st in STATIONS:
         if st.code not in stations:
-            try:
+            with suppress(ConflictError):
                 create_station(store, st)  # type: ignore[arg-type]
-            except ConflictError:
-                pass
     total = WriteResult(0, 0, 0, 0, 0)
     sid = ensure_series(store, "HN_DSQ_KK", "PM25")  # type: ignore[arg-type]
-    rows = [ObservationRow(sid, int(t.timestamp()), v, 0, flag)
-            for t, v, flag in airnow_rows()]
+    rows = [ObservationRow(sid, int(t.timestamp()), v, 0, flag) for t, v, flag in airnow_rows()]
     total += write_observations(store, rows, source="demo:airnow")  # type: ignore[arg-type]
     if progress:
         progress("HN_DSQ_KK", len(rows))

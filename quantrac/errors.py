@@ -87,15 +87,21 @@ class CodecError(QuantracError):
     """A file or message could not be decoded; names the file, line and field."""
 
     def __init__(
-        self, message: str, file: str | None = None, line: int | None = None,
+        self,
+        message: str,
+        file: str | None = None,
+        line: int | None = None,
         field: str | None = None,
     ) -> None:
         self.message = message
         self.file = file
         self.line = line
         self.field = field
-        parts = [p for p in (file, f"line {line}" if line else None,
-                             f"field {field}" if field else None) if p]
+        parts = [
+            p
+            for p in (file, f"line {line}" if line else None, f"field {field}" if field else None)
+            if p
+        ]
         prefix = ": ".join([", ".join(parts)]) + ": " if parts else ""
         super().__init__(f"{prefix}{message}")
 

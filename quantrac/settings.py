@@ -16,10 +16,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QUANTRAC_", env_file=".env", extra="ignore")
 
-    data_dir: Path = Field(default=Path("quantrac-data"), description="Where the SQLite file, "
-                           "the raw archive and exports live.")
-    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default is an "
-                                     "SQLite file in data_dir. postgresql://… for production.")
+    data_dir: Path = Field(
+        default=Path("quantrac-data"),
+        description="Where the SQLite file, the raw archive and exports live.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default is an "
+        "SQLite file in data_dir. postgresql://… for production.",
+    )
     timezone: str = "Asia/Ho_Chi_Minh"
     language: str = "vi"
     node_role: str = "province"

@@ -35,9 +35,22 @@ def tt10_dir(shared_dir: Path) -> Path:
 
 # --- stores ---------------------------------------------------------------------------------
 PG_ENV = "QUANTRAC_TEST_DATABASE_URL"
-_DATA_TABLES = ("observation_revision", "observation", "sample_result", "sample", "campaign",
-                "event", "alert_rule", "api_key", "app_user", "audit_log", "series", "station",
-                "organization", "raw_file")
+_DATA_TABLES = (
+    "observation_revision",
+    "observation",
+    "sample_result",
+    "sample",
+    "campaign",
+    "event",
+    "alert_rule",
+    "api_key",
+    "app_user",
+    "audit_log",
+    "series",
+    "station",
+    "organization",
+    "raw_file",
+)
 
 
 @pytest.fixture(scope="session")
@@ -77,7 +90,7 @@ def pg_url() -> str:
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as e:  # noqa: BLE001 - any connection failure means "no PostgreSQL"
+    except Exception as e:
         need(False, f"cannot reach PostgreSQL at {base}: {e}")
     url = admin_url.set(database=name).render_as_string(hide_password=False)
     store = Store(url)

@@ -38,8 +38,16 @@ class AdminUnitTable:
 
     @classmethod
     def load(cls, text: str | None = None) -> AdminUnitTable:
-        required = ("key", "code", "name", "kind", "valid_from", "valid_to", "successor_key",
-                    "abbrev")
+        required = (
+            "key",
+            "code",
+            "name",
+            "kind",
+            "valid_from",
+            "valid_to",
+            "successor_key",
+            "abbrev",
+        )
         units: list[AdminUnit] = []
         for line, row in read_rows(FILE, required, text):
             start = parse_date(FILE, line, "valid_from", row["valid_from"])
@@ -48,8 +56,18 @@ class AdminUnitTable:
             end = parse_date(FILE, line, "valid_to", row["valid_to"])
             if end is not None and end < start:
                 raise CatalogError(FILE, line, "valid_to is before valid_from")
-            units.append(AdminUnit(row["key"], row["code"], row["name"], row["kind"], start, end,
-                                   row["successor_key"] or None, row["abbrev"]))
+            units.append(
+                AdminUnit(
+                    row["key"],
+                    row["code"],
+                    row["name"],
+                    row["kind"],
+                    start,
+                    end,
+                    row["successor_key"] or None,
+                    row["abbrev"],
+                )
+            )
         table = cls(units)
         for u in units:
             if u.successor_key and u.successor_key not in table.by_key:
@@ -60,8 +78,9 @@ class AdminUnitTable:
         try:
             return self.by_key[key]
         except KeyError:
-            raise UnknownAdminUnit(key, nearest(key, [
-                f"{u.key} ({u.name})" for u in self.by_key.values()])) from None
+            raise UnknownAdminUnit(
+                key, nearest(key, [f"{u.key} ({u.name})" for u in self.by_key.values()])
+            ) from None
 
     def find(self, text: str, on: date | None = None) -> AdminUnit:
         """A unit by key, code or name ('79', 'Hồ Chí Minh', 'ho chi minh'), valid on `on`.
@@ -72,9 +91,11 @@ class AdminUnitTable:
             return self.by_key[text]
         day = on or date.today()
         key = match_key(text)
-        hits = [u for u in self.by_key.values()
-                if text in (u.code, u.abbrev) or key == match_key(u.name)
-                or fold(text) == fold(u.name)]
+        hits = [
+            u
+            for u in self.by_key.values()
+            if text in (u.code, u.abbrev) or key == match_key(u.name) or fold(text) == fold(u.name)
+        ]
         for u in hits:
             if u.valid_on(day):
                 return u

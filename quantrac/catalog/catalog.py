@@ -48,8 +48,11 @@ class Catalog:
 
         for rule in self.limits:
             if rule.parameter_code and rule.parameter_code not in self.parameters.by_code:
-                raise CatalogError("limit_parameters.csv", 0,
-                                   f"code {rule.parameter_code!r} is not a known parameter")
+                raise CatalogError(
+                    "limit_parameters.csv",
+                    0,
+                    f"code {rule.parameter_code!r} is not a known parameter",
+                )
             if self.units.find(rule.unit) is None:
                 raise CatalogError("qcvn_limits.csv", rule.line, f"unknown unit {rule.unit!r}")
 
@@ -63,8 +66,9 @@ class Catalog:
     def canonical_unit(self, code: str, medium: str | None = None) -> Unit:
         return self.units.get(self.parameters.canonical_unit(code, medium))
 
-    def to_canonical(self, values: ArrayLike, unit_text: str, code: str,
-                     medium: str | None = None) -> NDArray[np.float64]:
+    def to_canonical(
+        self, values: ArrayLike, unit_text: str, code: str, medium: str | None = None
+    ) -> NDArray[np.float64]:
         """Convert values written in `unit_text` to the unit `code` is stored in.
 
         An empty unit field (common for pH in real files) means the canonical unit.
@@ -73,16 +77,23 @@ class Catalog:
         source = self.units.get(unit_text) if unit_text.strip() else target
         return convert_values(values, source, target, self.parameters.get(code).molar_mass)
 
-    def conversion(self, unit_text: str, code: str, medium: str | None = None
-                   ) -> tuple[float, float]:
+    def conversion(
+        self, unit_text: str, code: str, medium: str | None = None
+    ) -> tuple[float, float]:
         target = self.canonical_unit(code, medium)
         source = self.units.get(unit_text) if unit_text.strip() else target
         return conversion(source, target, self.parameters.get(code).molar_mass)
 
     # limits -----------------------------------------------------------------------------
-    def limit_rules(self, *, regulation: str | None = None, column: str | None = None,
-                    parameter_code: str | None = None, medium: str | None = None,
-                    on: date | None = None) -> list[LimitRule]:
+    def limit_rules(
+        self,
+        *,
+        regulation: str | None = None,
+        column: str | None = None,
+        parameter_code: str | None = None,
+        medium: str | None = None,
+        on: date | None = None,
+    ) -> list[LimitRule]:
         """Rules filtered by any of the keys; `column` matches the printed column or its
         short key, and a regulation's always-applying tables are included with it."""
         out = []

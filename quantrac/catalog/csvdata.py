@@ -19,8 +19,11 @@ def read_rows(
     """
     if text is None:
         text = resources.files("quantrac.catalog").joinpath("data", name).read_text("utf-8")
-    numbered = [(n, line) for n, line in enumerate(text.splitlines(), start=1)
-                if line.strip() and not line.lstrip().startswith("#")]
+    numbered = [
+        (n, line)
+        for n, line in enumerate(text.splitlines(), start=1)
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
     if not numbered:
         raise CatalogError(name, 1, "file has no header row")
     header_line, header = numbered[0]

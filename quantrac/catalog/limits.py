@@ -91,8 +91,17 @@ def load_regulations(media: object, text: str | None = None) -> dict[str, Regula
     from quantrac.catalog.csvdata import parse_date, read_rows, split_list
     from quantrac.errors import CatalogError
 
-    required = ("code", "medium", "effective_from", "effective_to", "replaced_by", "issued_by",
-                "column_keys", "always_applies", "note")
+    required = (
+        "code",
+        "medium",
+        "effective_from",
+        "effective_to",
+        "replaced_by",
+        "issued_by",
+        "column_keys",
+        "always_applies",
+        "note",
+    )
     regs: dict[str, Regulation] = {}
     for line, row in read_rows(REGULATIONS_FILE, required, text):
         keys: dict[str, str] = {}
@@ -103,35 +112,59 @@ def load_regulations(media: object, text: str | None = None) -> dict[str, Regula
             keys[printed] = short
         medium = media.get(row["medium"]).code  # type: ignore[attr-defined]
         regs[row["code"]] = Regulation(
-            row["code"], medium,
+            row["code"],
+            medium,
             parse_date(REGULATIONS_FILE, line, "effective_from", row["effective_from"]),
             parse_date(REGULATIONS_FILE, line, "effective_to", row["effective_to"]),
-            row["replaced_by"] or None, row["issued_by"], keys,
-            tuple(split_list(row["always_applies"])), row["note"])
+            row["replaced_by"] or None,
+            row["issued_by"],
+            keys,
+            tuple(split_list(row["always_applies"])),
+            row["note"],
+        )
     return regs
 
 
-def load_limit_rules(media: object, regulations: dict[str, Regulation],
-                     text: str | None = None, names_text: str | None = None) -> list[LimitRule]:
+def load_limit_rules(
+    media: object,
+    regulations: dict[str, Regulation],
+    text: str | None = None,
+    names_text: str | None = None,
+) -> list[LimitRule]:
     """Read qcvn_limits.csv; rows that are Kq factors (not limits) are left out."""
     from quantrac.catalog.csvdata import parse_float, read_rows
     from quantrac.errors import CatalogError
 
-    codes = {row["name"]: row["code"] or None
-             for _, row in read_rows(NAMES_FILE, ("name", "code"), names_text)}
-    required = ("regulation", "medium", "parameter", "unit", "column_class", "limit_min",
-                "limit_max", "averaging_period", "note", "confidence", "source")
+    codes = {
+        row["name"]: row["code"] or None
+        for _, row in read_rows(NAMES_FILE, ("name", "code"), names_text)
+    }
+    required = (
+        "regulation",
+        "medium",
+        "parameter",
+        "unit",
+        "column_class",
+        "limit_min",
+        "limit_max",
+        "averaging_period",
+        "note",
+        "confidence",
+        "source",
+    )
     rules: list[LimitRule] = []
     for line, row in read_rows(LIMITS_FILE, required, text):
         if row["column_class"] == "Kq":
             continue
         regulation = row["regulation"]
         if regulation not in regulations:
-            raise CatalogError(LIMITS_FILE, line, f"regulation {regulation!r} not in "
-                               f"{REGULATIONS_FILE}")
+            raise CatalogError(
+                LIMITS_FILE, line, f"regulation {regulation!r} not in {REGULATIONS_FILE}"
+            )
         if row["parameter"] not in codes:
-            raise CatalogError(LIMITS_FILE, line, f"parameter {row['parameter']!r} not mapped "
-                               f"in {NAMES_FILE}")
+            raise CatalogError(
+                LIMITS_FILE, line, f"parameter {row['parameter']!r} not mapped in {NAMES_FILE}"
+            )
         averaging = row["averaging_period"] or "single sample"
         if averaging not in AVERAGING_PERIODS:
             raise CatalogError(LIMITS_FILE, line, f"averaging period {averaging!r} unknown")
@@ -149,15 +182,26 @@ def load_limit_rules(media: object, regulations: dict[str, Regulation],
             raise CatalogError(LIMITS_FILE, line, "limit_min is above limit_max")
         valid_from, valid_to = _NOTE_DATES.get(row["note"], (None, None))
         code = codes[row["parameter"]]
-        rules.append(LimitRule(
-            regulation=regulation,
-            medium=media.get(row["medium"]).code,  # type: ignore[attr-defined]
-            parameter_name=row["parameter"], parameter_code=code, unit=row["unit"],
-            column=row["column_class"], minimum=low, maximum=high, averaging=averaging,
-            valid_from=valid_from, valid_to=valid_to,
-            scalable=regulation.startswith(SCALED_REGULATIONS)
-            and code not in UNSCALED_PARAMETERS,
-            note=row["note"], confidence=row["confidence"], source=row["source"], line=line,
-            kind=kind,
-        ))
+        rules.append(
+            LimitRule(
+                regulation=regulation,
+                medium=media.get(row["medium"]).code,  # type: ignore[attr-defined]
+                parameter_name=row["parameter"],
+                parameter_code=code,
+                unit=row["unit"],
+                column=row["column_class"],
+                minimum=low,
+                maximum=high,
+                averaging=averaging,
+                valid_from=valid_from,
+                valid_to=valid_to,
+                scalable=regulation.startswith(SCALED_REGULATIONS)
+                and code not in UNSCALED_PARAMETERS,
+                note=row["note"],
+                confidence=row["confidence"],
+                source=row["source"],
+                line=line,
+                kind=kind,
+            )
+        )
     return rules

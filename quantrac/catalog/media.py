@@ -33,8 +33,11 @@ class MediaTable:
         for line, row in read_rows(FILE, ("code", "name_vi", "name_en", "aliases"), text):
             if not row["code"]:
                 raise CatalogError(FILE, line, "empty code")
-            media.append(Medium(row["code"], row["name_vi"], row["name_en"],
-                                tuple(split_list(row["aliases"]))))
+            media.append(
+                Medium(
+                    row["code"], row["name_vi"], row["name_en"], tuple(split_list(row["aliases"]))
+                )
+            )
         return cls(media)
 
     def find(self, name: str) -> Medium | None:
@@ -43,6 +46,7 @@ class MediaTable:
     def get(self, name: str) -> Medium:
         medium = self.find(name)
         if medium is None:
-            raise UnknownMedium(name, nearest(name, [*self.by_code, *(
-                m.name_vi for m in self.by_code.values())]))
+            raise UnknownMedium(
+                name, nearest(name, [*self.by_code, *(m.name_vi for m in self.by_code.values())])
+            )
         return medium

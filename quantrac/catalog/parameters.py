@@ -64,8 +64,13 @@ class ParameterTable:
                 self._by_symbol.setdefault(match_key(p.tt10_symbol), []).append(p.code)
 
     @classmethod
-    def load(cls, media: MediaTable, units: UnitTable, reference_text: str | None = None,
-             extra_text: str | None = None) -> ParameterTable:
+    def load(
+        cls,
+        media: MediaTable,
+        units: UnitTable,
+        reference_text: str | None = None,
+        extra_text: str | None = None,
+    ) -> ParameterTable:
         params = _load_reference(media, units, reference_text)
         _merge_extra(params, media, units, extra_text)
         return cls(params.values(), units)
@@ -103,8 +108,9 @@ class ParameterTable:
             found = exact or assumed or found
         where = f"medium {medium}" if medium else ""
         if found:
-            raise UnknownParameter(name, [p.code for p in found],
-                                   context=f"ambiguous{', ' + where if where else ''}")
+            raise UnknownParameter(
+                name, [p.code for p in found], context=f"ambiguous{', ' + where if where else ''}"
+            )
         names = [n for p in self.by_code.values() for n in (p.code, *p.aliases, p.name_vi)]
         raise UnknownParameter(name, nearest(name, names), context=where)
 
@@ -139,10 +145,19 @@ def _unit_symbol(units: UnitTable, cell: str, file: str, line: int) -> str:
     return unit.symbol
 
 
-def _load_reference(media: MediaTable, units: UnitTable,
-                    text: str | None) -> dict[str, Parameter]:
-    required = ("code", "name_vi", "name_en", "aliases_seen", "aliases_assumed",
-                "canonical_unit", "media", "tt10_symbol", "notes", "provenance")
+def _load_reference(media: MediaTable, units: UnitTable, text: str | None) -> dict[str, Parameter]:
+    required = (
+        "code",
+        "name_vi",
+        "name_en",
+        "aliases_seen",
+        "aliases_assumed",
+        "canonical_unit",
+        "media",
+        "tt10_symbol",
+        "notes",
+        "provenance",
+    )
     params: dict[str, Parameter] = {}
     for line, row in read_rows(REFERENCE_FILE, required, text):
         code = row["code"]
@@ -154,35 +169,59 @@ def _load_reference(media: MediaTable, units: UnitTable,
         symbol = row["tt10_symbol"].split(" (")[0].strip()
         aliases = split_list(row["aliases_seen"]) + split_list(row["aliases_assumed"])
         params[code] = Parameter(
-            code=code, name_vi=row["name_vi"], name_en=row["name_en"],
+            code=code,
+            name_vi=row["name_vi"],
+            name_en=row["name_en"],
             unit=_unit_symbol(units, row["canonical_unit"], REFERENCE_FILE, line),
-            media=tuple(declared), assumed_media=tuple(assumed), aliases=tuple(aliases),
-            tt10_symbol=symbol, notes=row["notes"], provenance=row["provenance"],
+            media=tuple(declared),
+            assumed_media=tuple(assumed),
+            aliases=tuple(aliases),
+            tt10_symbol=symbol,
+            notes=row["notes"],
+            provenance=row["provenance"],
             derived="Derived" in row["notes"],
         )
     return params
 
 
-def _merge_extra(params: dict[str, Parameter], media: MediaTable, units: UnitTable,
-                 text: str | None) -> None:
-    required = ("code", "name_vi", "name_en", "aliases", "canonical_unit", "media",
-                "molar_mass_g_mol", "provenance")
+def _merge_extra(
+    params: dict[str, Parameter], media: MediaTable, units: UnitTable, text: str | None
+) -> None:
+    required = (
+        "code",
+        "name_vi",
+        "name_en",
+        "aliases",
+        "canonical_unit",
+        "media",
+        "molar_mass_g_mol",
+        "provenance",
+    )
     for line, row in read_rows(EXTRA_FILE, required, text):
         code = row["code"]
         aliases = tuple(split_list(row["aliases"]))
         mass = parse_float(EXTRA_FILE, line, "molar_mass_g_mol", row["molar_mass_g_mol"])
         if code in params:
             old = params[code]
-            params[code] = replace(old, extra_aliases=old.extra_aliases + aliases,
-                                   molar_mass=mass if mass is not None else old.molar_mass)
+            params[code] = replace(
+                old,
+                extra_aliases=old.extra_aliases + aliases,
+                molar_mass=mass if mass is not None else old.molar_mass,
+            )
             continue
         if not (row["name_vi"] and row["name_en"] and row["canonical_unit"] and row["media"]):
-            raise CatalogError(EXTRA_FILE, line,
-                               f"new parameter {code!r} needs names, unit and media")
+            raise CatalogError(
+                EXTRA_FILE, line, f"new parameter {code!r} needs names, unit and media"
+            )
         declared, assumed = _media_list(media, row["media"], EXTRA_FILE, line)
         params[code] = Parameter(
-            code=code, name_vi=row["name_vi"], name_en=row["name_en"],
+            code=code,
+            name_vi=row["name_vi"],
+            name_en=row["name_en"],
             unit=_unit_symbol(units, row["canonical_unit"], EXTRA_FILE, line),
-            media=tuple(declared), assumed_media=tuple(assumed), aliases=aliases,
-            molar_mass=mass, provenance=row["provenance"],
+            media=tuple(declared),
+            assumed_media=tuple(assumed),
+            aliases=aliases,
+            molar_mass=mass,
+            provenance=row["provenance"],
         )

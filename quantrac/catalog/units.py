@@ -72,8 +72,17 @@ class UnitTable:
             if factor is None or factor <= 0:
                 raise CatalogError(FILE, line, "factor must be a positive number")
             offset = parse_float(FILE, line, "offset", row["offset"]) or 0.0
-            units.append(Unit(row["symbol"], row["dimension"], factor, offset, row["name_vi"],
-                              tuple(split_list(row["aliases"])), row["note"]))
+            units.append(
+                Unit(
+                    row["symbol"],
+                    row["dimension"],
+                    factor,
+                    offset,
+                    row["name_vi"],
+                    tuple(split_list(row["aliases"])),
+                    row["note"],
+                )
+            )
         return cls(units)
 
     def find(self, text: str) -> Unit | None:
@@ -90,9 +99,7 @@ class UnitTable:
         return [s for u in self.units.values() for s in (u.symbol, *u.aliases)]
 
 
-def conversion(
-    source: Unit, target: Unit, molar_mass: float | None = None
-) -> tuple[float, float]:
+def conversion(source: Unit, target: Unit, molar_mass: float | None = None) -> tuple[float, float]:
     """(scale, shift) such that value_in_target = value_in_source * scale + shift."""
     if source.symbol == target.symbol:
         return 1.0, 0.0

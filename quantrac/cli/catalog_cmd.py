@@ -10,17 +10,20 @@ from quantrac.catalog import get_catalog
 from quantrac.cli.common import console, table
 from quantrac.i18n import t
 
-catalog_app = typer.Typer(help="Danh mục: thông số, đơn vị, quy chuẩn, đơn vị hành chính.",
-                          no_args_is_help=True)
+catalog_app = typer.Typer(
+    help="Danh mục: thông số, đơn vị, quy chuẩn, đơn vị hành chính.", no_args_is_help=True
+)
 
 
 @catalog_app.command("check")
 def check() -> None:
     """Load and validate every catalogue file (fails with file and line on a bad row)."""
     c = get_catalog()
-    console.print(f"[green]{t('The catalogue is valid')}[/]: {len(c.parameters.by_code)} "
-                  f"parameters, {len(c.units.units)} units, {len(c.limits)} limit rules, "
-                  f"{len(c.admin_units.by_key)} admin units")
+    console.print(
+        f"[green]{t('The catalogue is valid')}[/]: {len(c.parameters.by_code)} "
+        f"parameters, {len(c.units.units)} units, {len(c.limits)} limit rules, "
+        f"{len(c.admin_units.by_key)} admin units"
+    )
 
 
 @catalog_app.command("parameters")
@@ -28,11 +31,18 @@ def parameters(medium: Annotated[str | None, typer.Option()] = None) -> None:
     """List parameters (optionally of one medium)."""
     c = get_catalog()
     code = c.media.get(medium).code if medium else None
-    rows = [p for p in c.parameters.by_code.values()
-            if code is None or code in p.media or code in p.assumed_media]
-    console.print(table(t("Parameters"), [t("code"), "tên", "name", t("unit"), t("medium")],
-                        ([p.code, p.name_vi, p.name_en, p.unit, ", ".join(p.media)]
-                         for p in rows)))
+    rows = [
+        p
+        for p in c.parameters.by_code.values()
+        if code is None or code in p.media or code in p.assumed_media
+    ]
+    console.print(
+        table(
+            t("Parameters"),
+            [t("code"), "tên", "name", t("unit"), t("medium")],
+            ([p.code, p.name_vi, p.name_en, p.unit, ", ".join(p.media)] for p in rows),
+        )
+    )
 
 
 @catalog_app.command("resolve")
@@ -44,9 +54,12 @@ def resolve(name: str, medium: Annotated[str | None, typer.Option()] = None) -> 
 
 
 @catalog_app.command("convert")
-def convert(value: float, source: str, target: str,
-            parameter: Annotated[str | None, typer.Option(help="Needed for ppb ↔ µg/m³")] = None
-            ) -> None:
+def convert(
+    value: float,
+    source: str,
+    target: str,
+    parameter: Annotated[str | None, typer.Option(help="Needed for ppb ↔ µg/m³")] = None,
+) -> None:
     """Convert VALUE from unit SOURCE to TARGET."""
     from quantrac.catalog.units import convert as convert_values
 
@@ -66,11 +79,25 @@ def limits(
     c = get_catalog()
     code = c.parameter(parameter).code if parameter else None
     rows = c.limit_rules(regulation=regulation, parameter_code=code, column=column)
-    console.print(table("QCVN", [t("regulation"), "cột", t("code"), "min", "max", t("unit"),
-                                 "TB", "tin cậy"],
-                        ([r.regulation, r.column, r.parameter_code or r.parameter_name,
-                          r.minimum, r.maximum, r.unit, r.averaging, r.confidence]
-                         for r in rows)))
+    console.print(
+        table(
+            "QCVN",
+            [t("regulation"), "cột", t("code"), "min", "max", t("unit"), "TB", "tin cậy"],
+            (
+                [
+                    r.regulation,
+                    r.column,
+                    r.parameter_code or r.parameter_name,
+                    r.minimum,
+                    r.maximum,
+                    r.unit,
+                    r.averaging,
+                    r.confidence,
+                ]
+                for r in rows
+            ),
+        )
+    )
 
 
 @catalog_app.command("provinces")
@@ -81,7 +108,19 @@ def provinces(on: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None)
     c = get_catalog()
     day = date.fromisoformat(on) if on else date.today()
     rows = sorted(c.admin_units.valid_on(day), key=lambda u: u.code)
-    console.print(table(t("province"), ["key", t("code"), t("name"), "từ", "gồm"],
-                        ([u.key, u.code, u.name, u.valid_from.strftime("%d/%m/%Y"),
-                          ", ".join(p.name for p in c.admin_units.predecessors(u.key))]
-                         for u in rows)))
+    console.print(
+        table(
+            t("province"),
+            ["key", t("code"), t("name"), "từ", "gồm"],
+            (
+                [
+                    u.key,
+                    u.code,
+                    u.name,
+                    u.valid_from.strftime("%d/%m/%Y"),
+                    ", ".join(p.name for p in c.admin_units.predecessors(u.key)),
+                ]
+                for u in rows
+            ),
+        )
+    )

@@ -21,11 +21,12 @@ def demo(
     store = open_store()
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task(t("Loading demo data"), total=1 + len(GENERATED_SERIES))
-        result = load_demo(store, days=days,
-                           progress=lambda code, n: bar.advance(task))
-    console.print(f"[green]{t('Demo data loaded')}[/]: {result.received:,} "
-                  f"{t('observations')} (mới {result.inserted:,}, sửa {result.revised:,}, "
-                  f"trùng {result.unchanged:,})")
+        result = load_demo(store, days=days, progress=lambda code, n: bar.advance(task))
+    console.print(
+        f"[green]{t('Demo data loaded')}[/]: {result.received:,} "
+        f"{t('observations')} (mới {result.inserted:,}, sửa {result.revised:,}, "
+        f"trùng {result.unchanged:,})"
+    )
     from quantrac.cli.registry_cmd import list_stations
 
     list_stations(medium=None, province=None, kind=None, owner=None, retired=False)

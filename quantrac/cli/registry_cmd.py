@@ -26,15 +26,42 @@ def list_stations(
     retired: Annotated[bool, typer.Option(help="Include retired stations")] = False,
 ) -> None:
     """List stations with filters."""
-    rows = registry.list_stations(open_store(), medium=medium, admin_unit=province, kind=kind,
-                                  owner=owner, include_retired=retired)
-    console.print(table(
-        f"{t('Stations')} ({len(rows)})",
-        [t("code"), t("name"), t("kind"), t("medium"), t("province"), t("owner"),
-         t("visibility"), t("regulation")],
-        ([r["code"], r["name"], t(r["kind"]), r["medium"], r["admin_unit_key"], r["owner_code"],
-          t(r["visibility"]), " ".join(filter(None, [r["regulation"], r["regulation_column"]]))]
-         for r in rows)))
+    rows = registry.list_stations(
+        open_store(),
+        medium=medium,
+        admin_unit=province,
+        kind=kind,
+        owner=owner,
+        include_retired=retired,
+    )
+    console.print(
+        table(
+            f"{t('Stations')} ({len(rows)})",
+            [
+                t("code"),
+                t("name"),
+                t("kind"),
+                t("medium"),
+                t("province"),
+                t("owner"),
+                t("visibility"),
+                t("regulation"),
+            ],
+            (
+                [
+                    r["code"],
+                    r["name"],
+                    t(r["kind"]),
+                    r["medium"],
+                    r["admin_unit_key"],
+                    r["owner_code"],
+                    t(r["visibility"]),
+                    " ".join(filter(None, [r["regulation"], r["regulation_column"]])),
+                ]
+                for r in rows
+            ),
+        )
+    )
 
 
 @stations_app.command("show")
@@ -43,17 +70,22 @@ def show_station(code: str) -> None:
     store = open_store()
     st = registry.get_station(store, code)
     for key, value in st.items():
-        if key.endswith("_at"):
-            value = local_time(value)
-        console.print(f"[cyan]{key}[/]: {value}")
+        shown = local_time(value) if key.endswith("_at") else value
+        console.print(f"[cyan]{key}[/]: {shown}")
     series = registry.list_series(store, code)
-    console.print(table("Series", ["id", "parameter", "unit"],
-                        ([s["id"], s["parameter_code"], s["unit"]] for s in series)))
+    console.print(
+        table(
+            "Series",
+            ["id", "parameter", "unit"],
+            ([s["id"], s["parameter_code"], s["unit"]] for s in series),
+        )
+    )
 
 
 @stations_app.command("add")
 def add_station(
-    code: str, name: str,
+    code: str,
+    name: str,
     kind: Annotated[str, typer.Option(help="automatic | periodic")],
     medium: Annotated[str, typer.Option(help="surface_water, ambient_air, wastewater, …")],
     lat: Annotated[float | None, typer.Option()] = None,
@@ -69,10 +101,25 @@ def add_station(
     interval: Annotated[int | None, typer.Option(help="Reporting interval, seconds")] = None,
 ) -> None:
     """Register a station."""
-    spec = _spec(dict(code=code, name=name, kind=kind, medium=medium, latitude=lat,
-                      longitude=lon, admin_unit=province, owner=owner, network=network,
-                      visibility=visibility, regulation=regulation, regulation_column=column,
-                      kq=kq, kf=kf, reporting_interval_s=interval))
+    spec = _spec(
+        dict(
+            code=code,
+            name=name,
+            kind=kind,
+            medium=medium,
+            latitude=lat,
+            longitude=lon,
+            admin_unit=province,
+            owner=owner,
+            network=network,
+            visibility=visibility,
+            regulation=regulation,
+            regulation_column=column,
+            kq=kq,
+            kf=kf,
+            reporting_interval_s=interval,
+        )
+    )
     registry.create_station(open_store(), spec)
     console.print(f"[green]{t('Created station')}[/] {code}")
 
@@ -111,11 +158,17 @@ def import_cmd(
     """Import a station list from CSV or XLSX (row-by-row report)."""
     report = import_stations(open_store(), file, accept_valid=accept_valid)
     if report.problems:
-        console.print(table(f"{t('Import report')}: {file}", [t("row"), t("field"),
-                                                             t("problem")], report.problems))
+        console.print(
+            table(
+                f"{t('Import report')}: {file}",
+                [t("row"), t("field"), t("problem")],
+                report.problems,
+            )
+        )
     if report.written:
-        console.print(f"[green]{len(report.created)} {t('Stations').lower()}[/]: "
-                      + ", ".join(report.created))
+        console.print(
+            f"[green]{len(report.created)} {t('Stations').lower()}[/]: " + ", ".join(report.created)
+        )
     else:
         console.print(f"[red]{t('Nothing was written')}[/]")
         raise typer.Exit(2)
@@ -125,20 +178,25 @@ def import_cmd(
 def list_orgs() -> None:
     """List organizations."""
     rows = registry.list_organizations(open_store())
-    console.print(table(t("Organizations"), [t("code"), t("name"), t("kind"), t("province")],
-                        ([r["code"], r["name"], r["kind"], r["admin_unit_key"]] for r in rows)))
+    console.print(
+        table(
+            t("Organizations"),
+            [t("code"), t("name"), t("kind"), t("province")],
+            ([r["code"], r["name"], r["kind"], r["admin_unit_key"]] for r in rows),
+        )
+    )
 
 
 @orgs_app.command("add")
 def add_org(
-    code: str, name: str,
+    code: str,
+    name: str,
     kind: Annotated[str, typer.Option(help="agency | enterprise | lab | other")] = "agency",
     province: Annotated[str | None, typer.Option()] = None,
     tax_code: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Register an organization (agency, enterprise, lab)."""
-    spec = _org_spec(dict(code=code, name=name, kind=kind, admin_unit=province,
-                          tax_code=tax_code))
+    spec = _org_spec(dict(code=code, name=name, kind=kind, admin_unit=province, tax_code=tax_code))
     registry.create_organization(open_store(), spec)
     console.print(f"[green]{t('Created organization')}[/] {code}")
 
@@ -153,15 +211,18 @@ def _raise_validation(e: Exception) -> None:
     from pydantic import ValidationError as PydanticError
 
     if isinstance(e, PydanticError):
-        raise ValidationError("invalid input", [(".".join(map(str, err["loc"])) or "input",
-                                                 err["msg"]) for err in e.errors()]) from e
+        raise ValidationError(
+            "invalid input",
+            [(".".join(map(str, err["loc"])) or "input", err["msg"]) for err in e.errors()],
+        ) from e
     raise e
 
 
 def _spec(values: dict[str, object]) -> registry.StationSpec:
     try:
-        return registry.StationSpec.model_validate({k: v for k, v in values.items()
-                                                    if v is not None})
+        return registry.StationSpec.model_validate(
+            {k: v for k, v in values.items() if v is not None}
+        )
     except Exception as e:
         _raise_validation(e)
         raise
@@ -169,8 +230,9 @@ def _spec(values: dict[str, object]) -> registry.StationSpec:
 
 def _org_spec(values: dict[str, object]) -> registry.OrganizationSpec:
     try:
-        return registry.OrganizationSpec.model_validate({k: v for k, v in values.items()
-                                                         if v is not None})
+        return registry.OrganizationSpec.model_validate(
+            {k: v for k, v in values.items() if v is not None}
+        )
     except Exception as e:
         _raise_validation(e)
         raise

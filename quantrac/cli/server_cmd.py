@@ -19,8 +19,10 @@ def init() -> None:
     store = open_store(migrate=False)
     upgrade(store)
     sync_catalog(store)
-    console.print(f"[green]{t('Database ready')}[/]: {store.engine.url.render_as_string()} "
-                  f"(schema {current_revision(store)})")
+    console.print(
+        f"[green]{t('Database ready')}[/]: {store.engine.url.render_as_string()} "
+        f"(schema {current_revision(store)})"
+    )
 
 
 def serve(

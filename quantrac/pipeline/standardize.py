@@ -45,9 +45,9 @@ class Problem:
     message: str
 
 
-def standardize(readings: Iterable[Reading], medium_of: dict[str, str],
-                catalog: Catalog | None = None
-                ) -> tuple[list[StandardReading], list[Problem]]:
+def standardize(
+    readings: Iterable[Reading], medium_of: dict[str, str], catalog: Catalog | None = None
+) -> tuple[list[StandardReading], list[Problem]]:
     """Resolve each reading against the station's medium; collect every problem."""
     catalog = catalog or get_catalog()
     out: list[StandardReading] = []
@@ -59,8 +59,14 @@ def standardize(readings: Iterable[Reading], medium_of: dict[str, str],
             problems.append(Problem(r.where, "station", f"unknown station {r.station!r}"))
             continue
         if r.time.tzinfo is None or r.time.utcoffset() is None:
-            problems.append(Problem(r.where, "time", f"timestamp {r.time.isoformat()} has no "
-                                    "time zone; give an offset (e.g. +07:00)"))
+            problems.append(
+                Problem(
+                    r.where,
+                    "time",
+                    f"timestamp {r.time.isoformat()} has no "
+                    "time zone; give an offset (e.g. +07:00)",
+                )
+            )
             continue
         if r.value is not None and not math.isfinite(r.value):
             problems.append(Problem(r.where, "value", f"{r.value!r} is not a finite number"))
@@ -72,12 +78,18 @@ def standardize(readings: Iterable[Reading], medium_of: dict[str, str],
                 scale, shift = catalog.conversion(r.unit, code, medium)
                 conversions[key] = (code, scale, shift)
             except QuantracError as e:
-                field = "unit" if "unit" in type(e).__name__.lower() or "convert" in str(e) \
+                field = (
+                    "unit"
+                    if "unit" in type(e).__name__.lower() or "convert" in str(e)
                     else "parameter"
+                )
                 problems.append(Problem(r.where, field, str(e)))
                 continue
         code, scale, shift = conversions[key]
         value = None if r.value is None else r.value * scale + shift
-        out.append(StandardReading(r.station, code, int(r.time.timestamp()), value,
-                                   r.device_status, r.where))
+        out.append(
+            StandardReading(
+                r.station, code, int(r.time.timestamp()), value, r.device_status, r.where
+            )
+        )
     return out, problems

@@ -18,28 +18,56 @@ def sync_catalog(store: Store, catalog: Catalog | None = None) -> None:
         units = list(catalog.admin_units.by_key.values())
         # Insert without successor links first: a successor may come later in the list.
         for u in units:
-            values = {"code": u.code, "name": u.name, "kind": u.kind,
-                      "valid_from": u.valid_from, "valid_to": u.valid_to}
+            values = {
+                "code": u.code,
+                "name": u.name,
+                "kind": u.kind,
+                "valid_from": u.valid_from,
+                "valid_to": u.valid_to,
+            }
             if u.key in have:
                 conn.execute(update(admin_unit).where(admin_unit.c.key == u.key).values(**values))
             else:
                 conn.execute(insert(admin_unit).values(key=u.key, **values))
         for u in units:
-            conn.execute(update(admin_unit).where(admin_unit.c.key == u.key)
-                         .values(successor_key=u.successor_key))
+            conn.execute(
+                update(admin_unit)
+                .where(admin_unit.c.key == u.key)
+                .values(successor_key=u.successor_key)
+            )
         have = set(conn.scalars(select(parameter.c.code)))
         for p in catalog.parameters.by_code.values():
-            values = {"name_vi": p.name_vi, "name_en": p.name_en, "unit": p.unit,
-                      "media": "|".join(p.media + p.assumed_media)}
+            values = {
+                "name_vi": p.name_vi,
+                "name_en": p.name_en,
+                "unit": p.unit,
+                "media": "|".join(p.media + p.assumed_media),
+            }
             if p.code in have:
                 conn.execute(update(parameter).where(parameter.c.code == p.code).values(**values))
             else:
                 conn.execute(insert(parameter).values(code=p.code, **values))
         conn.execute(delete(limit_rule))
-        conn.execute(insert(limit_rule), [{
-            "regulation": r.regulation, "medium": r.medium, "parameter_code": r.parameter_code,
-            "parameter_name": r.parameter_name, "unit": r.unit, "column_class": r.column,
-            "minimum": r.minimum, "maximum": r.maximum, "averaging": r.averaging,
-            "valid_from": r.valid_from, "valid_to": r.valid_to, "scalable": r.scalable,
-            "kind": r.kind, "confidence": r.confidence, "source": r.source,
-        } for r in catalog.limits])
+        conn.execute(
+            insert(limit_rule),
+            [
+                {
+                    "regulation": r.regulation,
+                    "medium": r.medium,
+                    "parameter_code": r.parameter_code,
+                    "parameter_name": r.parameter_name,
+                    "unit": r.unit,
+                    "column_class": r.column,
+                    "minimum": r.minimum,
+                    "maximum": r.maximum,
+                    "averaging": r.averaging,
+                    "valid_from": r.valid_from,
+                    "valid_to": r.valid_to,
+                    "scalable": r.scalable,
+                    "kind": r.kind,
+                    "confidence": r.confidence,
+                    "source": r.source,
+                }
+                for r in catalog.limits
+            ],
+        )

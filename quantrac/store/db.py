@@ -27,8 +27,10 @@ def normalize_url(url: str) -> str:
     if parsed.drivername in {"postgresql", "postgres"}:
         parsed = parsed.set(drivername="postgresql+psycopg")
     elif parsed.drivername not in {"postgresql+psycopg", "sqlite", "sqlite+pysqlite"}:
-        raise ConfigError(f"unsupported database URL {parsed.drivername!r}: use sqlite:///FILE "
-                          "or postgresql://USER@HOST/DB")
+        raise ConfigError(
+            f"unsupported database URL {parsed.drivername!r}: use sqlite:///FILE "
+            "or postgresql://USER@HOST/DB"
+        )
     return parsed.render_as_string(hide_password=False)
 
 

@@ -14,8 +14,9 @@ from quantrac.store.db import Store
 
 def alembic_config(store: Store) -> Config:
     cfg = Config()
-    cfg.set_main_option("script_location",
-                        str(resources.files("quantrac.store").joinpath("migrations")))
+    cfg.set_main_option(
+        "script_location", str(resources.files("quantrac.store").joinpath("migrations"))
+    )
     cfg.attributes["engine"] = store.engine
     return cfg
 

@@ -53,11 +53,28 @@ class WriteResult:
     duplicates_in_batch: int
 
     def __add__(self, other: WriteResult) -> WriteResult:
-        return WriteResult(*(a + b for a, b in zip(
-            (self.received, self.inserted, self.revised, self.unchanged,
-             self.duplicates_in_batch),
-            (other.received, other.inserted, other.revised, other.unchanged,
-             other.duplicates_in_batch), strict=True)))
+        return WriteResult(
+            *(
+                a + b
+                for a, b in zip(
+                    (
+                        self.received,
+                        self.inserted,
+                        self.revised,
+                        self.unchanged,
+                        self.duplicates_in_batch,
+                    ),
+                    (
+                        other.received,
+                        other.inserted,
+                        other.revised,
+                        other.unchanged,
+                        other.duplicates_in_batch,
+                    ),
+                    strict=True,
+                )
+            )
+        )
 
 
 _STAGE_COLUMNS = "series_id, time, value, device_status, qc_flag, qc_reasons, raw_file_id"
@@ -69,17 +86,26 @@ def validate_rows(rows: Sequence[ObservationRow]) -> None:
     for i, r in enumerate(rows):
         v = r.value
         if v is not None and (not isinstance(v, (int, float)) or not math.isfinite(v)):
-            problems.append((f"row {i} (series {r.series_id})", f"value {v!r} is not a finite "
-                             "number; write None for a missing value"))
+            problems.append(
+                (
+                    f"row {i} (series {r.series_id})",
+                    f"value {v!r} is not a finite number; write None for a missing value",
+                )
+            )
         t = r.time
         if not isinstance(t, (int, np.integer)) or not MIN_TIME <= t <= MAX_TIME:
-            problems.append((f"row {i} (series {r.series_id})",
-                             f"time {t!r} is not UTC epoch seconds between 1970 and 2100"))
+            problems.append(
+                (
+                    f"row {i} (series {r.series_id})",
+                    f"time {t!r} is not UTC epoch seconds between 1970 and 2100",
+                )
+            )
         if len(problems) >= 100:
             break
     if problems:
-        raise ValidationError(f"{len(problems)} invalid observation(s); nothing was written",
-                              problems)
+        raise ValidationError(
+            f"{len(problems)} invalid observation(s); nothing was written", problems
+        )
 
 
 def dedupe_last(rows: Sequence[ObservationRow]) -> tuple[Sequence[ObservationRow], int]:
@@ -97,8 +123,12 @@ def dedupe_last(rows: Sequence[ObservationRow]) -> tuple[Sequence[ObservationRow
 
 
 def write_observations(
-    store: Store, rows: Sequence[ObservationRow], *, source: str,
-    changed_by: str | None = None, reason: str | None = None,
+    store: Store,
+    rows: Sequence[ObservationRow],
+    *,
+    source: str,
+    changed_by: str | None = None,
+    reason: str | None = None,
     conn: Connection | None = None,
 ) -> WriteResult:
     """Idempotent bulk upsert; differing values become revisions. One transaction."""
@@ -112,8 +142,15 @@ def write_observations(
     return _write(store, conn, rows, source, changed_by, reason, duplicates)
 
 
-def _write(store: Store, conn: Connection, rows: Sequence[ObservationRow], source: str,
-           changed_by: str | None, reason: str | None, duplicates: int) -> WriteResult:
+def _write(
+    store: Store,
+    conn: Connection,
+    rows: Sequence[ObservationRow],
+    source: str,
+    changed_by: str | None,
+    reason: str | None,
+    duplicates: int,
+) -> WriteResult:
     dbapi = conn.connection.dbapi_connection
     if dbapi is None:
         raise RuntimeError("connection is closed")
@@ -156,8 +193,10 @@ def _latest_times(conn: Connection, first_time: dict[int, int]) -> dict[int, int
     known = set(conn.scalars(select(series.c.id).where(series.c.id.in_(ids))))
     unknown = [i for i in ids if i not in known]
     if unknown:
-        raise ValidationError("observations for unknown series; nothing was written",
-                              [(f"series {i}", "no such series") for i in unknown[:20]])
+        raise ValidationError(
+            "observations for unknown series; nothing was written",
+            [(f"series {i}", "no such series") for i in unknown[:20]],
+        )
     o = observation.c
     latest: dict[int, int | None] = {}
     for sid in ids:
@@ -174,21 +213,30 @@ def _append(store: Store, dbapi: Any, rows: Sequence[ObservationRow], now: int) 
     cur = dbapi.cursor()
     try:
         if store.is_sqlite:
-            cur.executemany(f"INSERT INTO observation ({_STAGE_COLUMNS}, received_at) "
-                            f"VALUES (?, ?, ?, ?, ?, ?, ?, {int(now)})", rows)
+            cur.executemany(
+                f"INSERT INTO observation ({_STAGE_COLUMNS}, received_at) "
+                f"VALUES (?, ?, ?, ?, ?, ?, ?, {int(now)})",
+                rows,
+            )
         else:
             cur.execute("SET LOCAL synchronous_commit = off")
-            with cur.copy(f"COPY observation ({_STAGE_COLUMNS}, received_at) FROM STDIN"
-                          ) as copy:
+            with cur.copy(f"COPY observation ({_STAGE_COLUMNS}, received_at) FROM STDIN") as copy:
                 for r in rows:
                     copy.write_row((*r, now))
     finally:
         cur.close()
 
 
-def _merge(store: Store, dbapi: Any, rows: Sequence[ObservationRow], source: str,
-           changed_by: str | None, reason: str | None, duplicates: int, now: int
-           ) -> WriteResult:
+def _merge(
+    store: Store,
+    dbapi: Any,
+    rows: Sequence[ObservationRow],
+    source: str,
+    changed_by: str | None,
+    reason: str | None,
+    duplicates: int,
+    now: int,
+) -> WriteResult:
     """The general path: staging table, revisions for changed keys, one upsert."""
     cur = dbapi.cursor()
     try:
@@ -196,10 +244,12 @@ def _merge(store: Store, dbapi: Any, rows: Sequence[ObservationRow], source: str
             cur.execute(
                 "CREATE TEMP TABLE IF NOT EXISTS obs_stage (series_id INTEGER, time INTEGER, "
                 "value REAL, device_status INTEGER, qc_flag INTEGER, qc_reasons TEXT, "
-                "raw_file_id INTEGER)")
+                "raw_file_id INTEGER)"
+            )
             cur.execute("DELETE FROM obs_stage")
-            cur.executemany(f"INSERT INTO obs_stage ({_STAGE_COLUMNS}) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            cur.executemany(
+                f"INSERT INTO obs_stage ({_STAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+            )
             distinct, ph = "IS NOT", "?"
         else:
             # Room to sort and hash a large batch in memory rather than on disk.
@@ -207,13 +257,14 @@ def _merge(store: Store, dbapi: Any, rows: Sequence[ObservationRow], source: str
             cur.execute(
                 "CREATE TEMP TABLE IF NOT EXISTS obs_stage (series_id integer, time bigint, "
                 "value double precision, device_status smallint, qc_flag smallint, "
-                "qc_reasons text, raw_file_id integer) ON COMMIT DELETE ROWS")
+                "qc_reasons text, raw_file_id integer) ON COMMIT DELETE ROWS"
+            )
             with cur.copy(f"COPY obs_stage ({_STAGE_COLUMNS}) FROM STDIN") as copy:
                 for r in rows:
                     copy.write_row(r)
             cur.execute("ANALYZE obs_stage")
             distinct, ph = "IS DISTINCT FROM", "%s"
-        changed = (f"o.value {distinct} s.value OR o.device_status {distinct} s.device_status")
+        changed = f"o.value {distinct} s.value OR o.device_status {distinct} s.device_status"
         cur.execute(
             "INSERT INTO observation_revision (series_id, time, old_value, new_value, "
             "old_status, new_status, old_flag, new_flag, source, changed_by, reason, "
@@ -222,7 +273,8 @@ def _merge(store: Store, dbapi: Any, rows: Sequence[ObservationRow], source: str
             f"o.qc_flag, s.qc_flag, {ph}, {ph}, {ph}, {ph} "
             "FROM obs_stage s JOIN observation o ON o.series_id = s.series_id "
             f"AND o.time = s.time WHERE {changed}",
-            (source, changed_by, reason, now))
+            (source, changed_by, reason, now),
+        )
         revised = max(cur.rowcount, 0)
         # Key order turns index maintenance into near-sequential appends.
         cur.execute(
@@ -235,14 +287,20 @@ def _merge(store: Store, dbapi: Any, rows: Sequence[ObservationRow], source: str
             "received_at = excluded.received_at "
             f"WHERE observation.value {distinct} excluded.value "
             f"OR observation.device_status {distinct} excluded.device_status",
-            (now,))
+            (now,),
+        )
         written = max(cur.rowcount, 0)
         if store.is_sqlite:
             cur.execute("DELETE FROM obs_stage")
     finally:
         cur.close()
-    return WriteResult(received=len(rows), inserted=written - revised, revised=revised,
-                       unchanged=len(rows) - written, duplicates_in_batch=duplicates)
+    return WriteResult(
+        received=len(rows),
+        inserted=written - revised,
+        revised=revised,
+        unchanged=len(rows) - written,
+        duplicates_in_batch=duplicates,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,12 +316,20 @@ class SeriesData:
         return len(self.time)
 
 
-def read_series(store: Store, series_id: int, start: int | None = None,
-                end: int | None = None, conn: Connection | None = None) -> SeriesData:
+def read_series(
+    store: Store,
+    series_id: int,
+    start: int | None = None,
+    end: int | None = None,
+    conn: Connection | None = None,
+) -> SeriesData:
     """Values of one series with start ≤ time < end (epoch seconds UTC), in time order."""
     o = observation.c
-    q = (select(o.time, o.value, o.device_status, o.qc_flag)
-         .where(o.series_id == series_id).order_by(o.time))
+    q = (
+        select(o.time, o.value, o.device_status, o.qc_flag)
+        .where(o.series_id == series_id)
+        .order_by(o.time)
+    )
     if start is not None:
         q = q.where(o.time >= start)
     if end is not None:
@@ -278,8 +344,7 @@ def read_series(store: Store, series_id: int, start: int | None = None,
         with store.read() as c:
             rows = run(c)
     if not rows:
-        return SeriesData(np.empty(0, np.int64), np.empty(0), np.empty(0),
-                          np.empty(0, np.int16))
+        return SeriesData(np.empty(0, np.int64), np.empty(0), np.empty(0), np.empty(0, np.int16))
     t, v, s, f = zip(*rows, strict=True)
     return SeriesData(
         np.asarray(t, dtype=np.int64),

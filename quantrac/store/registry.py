@@ -93,9 +93,16 @@ class StationSpec(BaseModel):
         if self.regulation and self.regulation_column:
             keys = get_catalog().column_keys(self.regulation)
             if self.regulation_column not in keys:
-                raise ValidationError("invalid station", [(
-                    "regulation_column", f"{self.regulation_column!r} is not a column of "
-                    f"{self.regulation}; choose one of: {', '.join(keys) or '(none)'}")])
+                raise ValidationError(
+                    "invalid station",
+                    [
+                        (
+                            "regulation_column",
+                            f"{self.regulation_column!r} is not a column of "
+                            f"{self.regulation}; choose one of: {', '.join(keys) or '(none)'}",
+                        )
+                    ],
+                )
 
 
 def _org_id(conn: Connection, code: str) -> int:
@@ -114,8 +121,7 @@ def create_organization(store: Store, spec: OrganizationSpec) -> int:
         now = now_s()
         values = spec.model_dump()
         values["admin_unit_key"] = values.pop("admin_unit")
-        result = conn.execute(insert(organization).values(**values, created_at=now,
-                                                          updated_at=now))
+        result = conn.execute(insert(organization).values(**values, created_at=now, updated_at=now))
         return int(result.inserted_primary_key[0])
 
 
@@ -130,8 +136,11 @@ def list_organizations(store: Store, include_retired: bool = False) -> list[RowM
 def retire_organization(store: Store, code: str) -> None:
     with store.write() as conn:
         oid = _org_id(conn, code)
-        conn.execute(update(organization).where(organization.c.id == oid)
-                     .values(retired_at=now_s(), updated_at=now_s()))
+        conn.execute(
+            update(organization)
+            .where(organization.c.id == oid)
+            .values(retired_at=now_s(), updated_at=now_s())
+        )
 
 
 # stations -------------------------------------------------------------------------------------
@@ -149,8 +158,9 @@ def create_station(store: Store, spec: StationSpec, conn: Connection | None = No
         if c.scalar(select(station.c.id).where(station.c.code == spec.code)):
             raise ConflictError(f"station {spec.code!r} already exists")
         now = now_s()
-        result = c.execute(insert(station).values(**_station_values(c, spec), created_at=now,
-                                                  updated_at=now))
+        result = c.execute(
+            insert(station).values(**_station_values(c, spec), created_at=now, updated_at=now)
+        )
         return int(result.inserted_primary_key[0])
 
     if conn is not None:
@@ -179,32 +189,47 @@ def update_station(store: Store, code: str, changes: Mapping[str, Any]) -> None:
         current = dict(get_station(store, code, conn))
         owner_code = None
         if current["owner_id"] is not None:
-            owner_code = conn.scalar(select(organization.c.code)
-                                     .where(organization.c.id == current["owner_id"]))
+            owner_code = conn.scalar(
+                select(organization.c.code).where(organization.c.id == current["owner_id"])
+            )
         merged = {k: current.get(k) for k in StationSpec.model_fields if k in current}
         merged.update(admin_unit=current["admin_unit_key"], owner=owner_code, code=code)
         merged.update(changes)
         spec = StationSpec.model_validate(merged)
         values = _station_values(conn, spec)
-        conn.execute(update(station).where(station.c.code == code)
-                     .values(**values, updated_at=now_s()))
+        conn.execute(
+            update(station).where(station.c.code == code).values(**values, updated_at=now_s())
+        )
 
 
 def retire_station(store: Store, code: str) -> None:
     with store.write() as conn:
         get_station(store, code, conn)
-        conn.execute(update(station).where(station.c.code == code)
-                     .values(retired_at=now_s(), updated_at=now_s()))
+        conn.execute(
+            update(station)
+            .where(station.c.code == code)
+            .values(retired_at=now_s(), updated_at=now_s())
+        )
 
 
-def list_stations(store: Store, *, medium: str | None = None, admin_unit: str | None = None,
-                  kind: str | None = None, network: str | None = None,
-                  owner: str | None = None, include_retired: bool = False) -> list[RowMapping]:
+def list_stations(
+    store: Store,
+    *,
+    medium: str | None = None,
+    admin_unit: str | None = None,
+    kind: str | None = None,
+    network: str | None = None,
+    owner: str | None = None,
+    include_retired: bool = False,
+) -> list[RowMapping]:
     """Stations filtered by medium, province (a merged province includes its predecessors),
     kind, network and owner."""
     catalog = get_catalog()
-    q = select(station, organization.c.code.label("owner_code")).outerjoin(
-        organization, organization.c.id == station.c.owner_id).order_by(station.c.code)
+    q = (
+        select(station, organization.c.code.label("owner_code"))
+        .outerjoin(organization, organization.c.id == station.c.owner_id)
+        .order_by(station.c.code)
+    )
     if medium:
         q = q.where(station.c.medium == catalog.media.get(medium).code)
     if admin_unit:
@@ -224,25 +249,39 @@ def list_stations(store: Store, *, medium: str | None = None, admin_unit: str | 
 
 
 # series ----------------------------------------------------------------------------------
-def ensure_series(store: Store, station_code: str, parameter_code: str, method: str = "",
-                  conn: Connection | None = None) -> int:
+def ensure_series(
+    store: Store,
+    station_code: str,
+    parameter_code: str,
+    method: str = "",
+    conn: Connection | None = None,
+) -> int:
     """The series of (station, parameter, method), created on first use in the canonical unit."""
     catalog = get_catalog()
     if parameter_code not in catalog.parameters.by_code:
-        raise UnknownParameter(parameter_code, nearest(parameter_code,
-                                                       catalog.parameters.by_code))
+        raise UnknownParameter(parameter_code, nearest(parameter_code, catalog.parameters.by_code))
 
     def run(c: Connection) -> int:
         st = get_station(store, station_code, c)
-        found = c.scalar(select(series.c.id).where(
-            series.c.station_id == st["id"], series.c.parameter_code == parameter_code,
-            series.c.method == method))
+        found = c.scalar(
+            select(series.c.id).where(
+                series.c.station_id == st["id"],
+                series.c.parameter_code == parameter_code,
+                series.c.method == method,
+            )
+        )
         if found is not None:
             return int(found)
         unit = catalog.parameters.canonical_unit(parameter_code, st["medium"])
-        result = c.execute(insert(series).values(
-            station_id=st["id"], parameter_code=parameter_code, method=method, unit=unit,
-            created_at=now_s()))
+        result = c.execute(
+            insert(series).values(
+                station_id=st["id"],
+                parameter_code=parameter_code,
+                method=method,
+                unit=unit,
+                created_at=now_s(),
+            )
+        )
         return int(result.inserted_primary_key[0])
 
     if conn is not None:
@@ -252,10 +291,15 @@ def ensure_series(store: Store, station_code: str, parameter_code: str, method: 
 
 
 def list_series(store: Store, station_code: str | None = None) -> list[RowMapping]:
-    q = (select(series, station.c.code.label("station_code"),
-                func.coalesce(series.c.method, "").label("method_"))
-         .join(station, station.c.id == series.c.station_id)
-         .order_by(station.c.code, series.c.parameter_code))
+    q = (
+        select(
+            series,
+            station.c.code.label("station_code"),
+            func.coalesce(series.c.method, "").label("method_"),
+        )
+        .join(station, station.c.id == series.c.station_id)
+        .order_by(station.c.code, series.c.parameter_code)
+    )
     if station_code:
         q = q.where(station.c.code == station_code)
     with store.read() as conn:

@@ -25,16 +25,19 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-metadata = MetaData(naming_convention={
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-})
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
 
 admin_unit = Table(
-    "admin_unit", metadata,
+    "admin_unit",
+    metadata,
     Column("key", String(16), primary_key=True),
     Column("code", String(8), nullable=False),
     Column("name", String(128), nullable=False),
@@ -45,7 +48,8 @@ admin_unit = Table(
 )
 
 organization = Table(
-    "organization", metadata,
+    "organization",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("code", String(64), nullable=False, unique=True),
     Column("name", String(255), nullable=False),
@@ -60,7 +64,8 @@ organization = Table(
 )
 
 station = Table(
-    "station", metadata,
+    "station",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("code", String(64), nullable=False, unique=True),
     Column("name", String(255), nullable=False),
@@ -87,7 +92,8 @@ station = Table(
 )
 
 parameter = Table(
-    "parameter", metadata,
+    "parameter",
+    metadata,
     Column("code", String(32), primary_key=True),
     Column("name_vi", String(255), nullable=False),
     Column("name_en", String(255), nullable=False),
@@ -96,7 +102,8 @@ parameter = Table(
 )
 
 series = Table(
-    "series", metadata,
+    "series",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("station_id", Integer, ForeignKey("station.id"), nullable=False),
     Column("parameter_code", String(32), ForeignKey("parameter.code"), nullable=False),
@@ -111,7 +118,8 @@ series = Table(
 # per-row FK trigger costs PostgreSQL more than the insert itself, so the bulk writer checks
 # the batch's series ids once instead (store/observations.py).
 observation = Table(
-    "observation", metadata,
+    "observation",
+    metadata,
     Column("series_id", Integer, primary_key=True, autoincrement=False),
     Column("time", BigInteger, primary_key=True, autoincrement=False),
     Column("value", Float),
@@ -124,7 +132,8 @@ observation = Table(
 )
 
 observation_revision = Table(
-    "observation_revision", metadata,
+    "observation_revision",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("series_id", Integer, nullable=False),
     Column("time", BigInteger, nullable=False),
@@ -142,7 +151,8 @@ observation_revision = Table(
 )
 
 raw_file = Table(
-    "raw_file", metadata,
+    "raw_file",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(255), nullable=False),
     Column("source", String(32), nullable=False),  # ftp | mqtt | http | upload | cli | folder
@@ -163,7 +173,8 @@ raw_file = Table(
 )
 
 campaign = Table(
-    "campaign", metadata,
+    "campaign",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("code", String(64), nullable=False, unique=True),
     Column("name", String(255), nullable=False),
@@ -176,7 +187,8 @@ campaign = Table(
 )
 
 sample = Table(
-    "sample", metadata,
+    "sample",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("campaign_id", Integer, ForeignKey("campaign.id")),
     Column("station_id", Integer, ForeignKey("station.id"), nullable=False),
@@ -193,7 +205,8 @@ sample = Table(
 )
 
 sample_result = Table(
-    "sample_result", metadata,
+    "sample_result",
+    metadata,
     Column("sample_id", Integer, ForeignKey("sample.id"), primary_key=True),
     Column("parameter_code", String(32), ForeignKey("parameter.code"), primary_key=True),
     Column("value", Float),
@@ -205,7 +218,8 @@ sample_result = Table(
 )
 
 limit_rule = Table(
-    "limit_rule", metadata,
+    "limit_rule",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("regulation", String(64), nullable=False),
     Column("medium", String(32), nullable=False),
@@ -226,7 +240,8 @@ limit_rule = Table(
 )
 
 event = Table(
-    "event", metadata,
+    "event",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("kind", String(32), nullable=False),  # exceedance | offline | delayed | qc_failure
     Column("station_id", Integer, ForeignKey("station.id"), nullable=False),
@@ -243,7 +258,8 @@ event = Table(
 )
 
 alert_rule = Table(
-    "alert_rule", metadata,
+    "alert_rule",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(128), nullable=False),
     Column("event_kinds", String(255), nullable=False),
@@ -256,7 +272,8 @@ alert_rule = Table(
 )
 
 app_user = Table(
-    "app_user", metadata,
+    "app_user",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("username", String(64), nullable=False, unique=True),
     Column("password_hash", String(255), nullable=False),
@@ -269,7 +286,8 @@ app_user = Table(
 )
 
 api_key = Table(
-    "api_key", metadata,
+    "api_key",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("prefix", String(16), nullable=False, unique=True),
     Column("key_hash", String(255), nullable=False),
@@ -283,7 +301,8 @@ api_key = Table(
 )
 
 audit_log = Table(
-    "audit_log", metadata,
+    "audit_log",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("at", BigInteger, nullable=False),
     Column("actor", String(128), nullable=False),

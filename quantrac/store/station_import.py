@@ -39,10 +39,15 @@ HEADER_ALIASES = {
     "address": ["address", "địa chỉ", "dia chi"],
     "notes": ["notes", "ghi chú", "ghi chu"],
 }
-KIND_WORDS = {"tự động": "automatic", "tu dong": "automatic", "định kỳ": "periodic",
-              "dinh ky": "periodic"}
-_HEADER_KEYS = {match_key(alias): name for name, aliases in HEADER_ALIASES.items()
-                for alias in aliases}
+KIND_WORDS = {
+    "tự động": "automatic",
+    "tu dong": "automatic",
+    "định kỳ": "periodic",
+    "dinh ky": "periodic",
+}
+_HEADER_KEYS = {
+    match_key(alias): name for name, aliases in HEADER_ALIASES.items() for alias in aliases
+}
 
 
 @dataclass
@@ -72,12 +77,16 @@ def import_stations(store: Store, path: Path, accept_valid: bool = False) -> Imp
     header = [_HEADER_KEYS.get(match_key(str(h or ""))) for h in table[0]]
     unknown = [str(h) for h, k in zip(table[0], header, strict=True) if h and k is None]
     if unknown:
-        report.problems.append((1, ", ".join(unknown), "unknown column(s), ignored; known: "
-                                + ", ".join(HEADER_ALIASES)))
+        report.problems.append(
+            (
+                1,
+                ", ".join(unknown),
+                "unknown column(s), ignored; known: " + ", ".join(HEADER_ALIASES),
+            )
+        )
     specs: list[tuple[int, StationSpec]] = []
     for n, cells in enumerate(table[1:], start=2):
-        raw = {k: v for k, v in zip(header, cells, strict=False)
-               if k and v not in (None, "")}
+        raw = {k: v for k, v in zip(header, cells, strict=False) if k and v not in (None, "")}
         if not raw:
             continue
         if isinstance(raw.get("kind"), str):
@@ -113,7 +122,8 @@ def import_stations(store: Store, path: Path, accept_valid: bool = False) -> Imp
             except QuantracError as e:
                 report.problems.append((n, "code", str(e)))
                 if not accept_valid:
-                    raise ValidationError(f"{path}: import stopped, nothing written",
-                                          [(f"row {n}", str(e))]) from e
+                    raise ValidationError(
+                        f"{path}: import stopped, nothing written", [(f"row {n}", str(e))]
+                    ) from e
     report.written = True
     return report

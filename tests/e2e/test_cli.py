@@ -10,13 +10,25 @@ from pathlib import Path
 import pytest
 
 
-def run(tmp_path: Path, *args: str, ok: bool = True, lang: str = "vi"
-        ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QUANTRAC_DATA_DIR": str(tmp_path / "data"), "QUANTRAC_LANGUAGE": lang,
-           "COLUMNS": "200"}
+def run(
+    tmp_path: Path, *args: str, ok: bool = True, lang: str = "vi"
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "QUANTRAC_DATA_DIR": str(tmp_path / "data"),
+        "QUANTRAC_LANGUAGE": lang,
+        "COLUMNS": "200",
+    }
     env.pop("QUANTRAC_DATABASE_URL", None)
-    proc = subprocess.run([sys.executable, "-m", "quantrac", *args], capture_output=True,
-                          text=True, env=env, cwd=tmp_path, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "quantrac", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+        check=False,
+    )
     if ok:
         assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc
@@ -29,11 +41,38 @@ def test_init_creates_the_database_in_the_data_folder(tmp_path: Path) -> None:
 
 
 def test_station_lifecycle(tmp_path: Path) -> None:
-    run(tmp_path, "orgs", "add", "CAPH", "Công ty CAPH", "--kind", "enterprise",
-        "--province", "Thái Bình")
-    run(tmp_path, "stations", "add", "TB_CAPH_NUOSXL", "Nước thải CAPH", "--kind", "automatic",
-        "--medium", "nước thải", "--province", "34-2008", "--owner", "CAPH",
-        "--regulation", "QCVN 40:2011/BTNMT", "--column", "B", "--kq", "0.9")
+    run(
+        tmp_path,
+        "orgs",
+        "add",
+        "CAPH",
+        "Công ty CAPH",
+        "--kind",
+        "enterprise",
+        "--province",
+        "Thái Bình",
+    )
+    run(
+        tmp_path,
+        "stations",
+        "add",
+        "TB_CAPH_NUOSXL",
+        "Nước thải CAPH",
+        "--kind",
+        "automatic",
+        "--medium",
+        "nước thải",
+        "--province",
+        "34-2008",
+        "--owner",
+        "CAPH",
+        "--regulation",
+        "QCVN 40:2011/BTNMT",
+        "--column",
+        "B",
+        "--kq",
+        "0.9",
+    )
     listed = run(tmp_path, "stations", "list", "--province", "Hưng Yên").stdout
     assert "TB_CAPH_NUOSXL" in listed and "wastewater" in listed
     run(tmp_path, "stations", "update", "TB_CAPH_NUOSXL", "--set", "visibility=restricted")
@@ -43,15 +82,21 @@ def test_station_lifecycle(tmp_path: Path) -> None:
     assert "TB_CAPH_NUOSXL" not in run(tmp_path, "stations", "list").stdout
 
 
-@pytest.mark.parametrize(("args", "fragment"), [
-    (("stations", "show", "TB_CAPH_NUOSXX"), "Unknown station"),
-    (("stations", "add", "X1", "x", "--kind", "automatic", "--medium", "lava"),
-     "Unknown medium 'lava'"),
-    (("catalog", "resolve", "CODD"), "Did you mean: COD"),
-    (("catalog", "convert", "1", "mg/L", "furlong"), "Unknown unit 'furlong'"),
-])
-def test_bad_input_gets_a_clear_message_and_exit_code_2(tmp_path: Path, args: tuple[str, ...],
-                                                        fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("stations", "show", "TB_CAPH_NUOSXX"), "Unknown station"),
+        (
+            ("stations", "add", "X1", "x", "--kind", "automatic", "--medium", "lava"),
+            "Unknown medium 'lava'",
+        ),
+        (("catalog", "resolve", "CODD"), "Did you mean: COD"),
+        (("catalog", "convert", "1", "mg/L", "furlong"), "Unknown unit 'furlong'"),
+    ],
+)
+def test_bad_input_gets_a_clear_message_and_exit_code_2(
+    tmp_path: Path, args: tuple[str, ...], fragment: str
+) -> None:
     proc = run(tmp_path, *args, ok=False)
     assert proc.returncode == 2
     assert fragment in proc.stderr
@@ -68,8 +113,9 @@ def test_catalog_commands(tmp_path: Path) -> None:
 
 def test_station_import_reports_rows(tmp_path: Path) -> None:
     path = tmp_path / "tram.csv"
-    path.write_text("code,name,kind,medium\nA1,Trạm A,periodic,soil\nB1,Trạm B,weekly,soil\n",
-                    encoding="utf-8")
+    path.write_text(
+        "code,name,kind,medium\nA1,Trạm A,periodic,soil\nB1,Trạm B,weekly,soil\n", encoding="utf-8"
+    )
     proc = run(tmp_path, "stations", "import", str(path), ok=False)
     assert proc.returncode == 2 and "kind" in proc.stdout and "Chưa ghi" in proc.stdout
     run(tmp_path, "stations", "import", str(path), "--accept-valid")

@@ -26,30 +26,48 @@ from quantrac.store.station_import import import_stations
 
 
 def _spec(**kw: object) -> StationSpec:
-    base = dict(code="TB_CAPH_NUOSXL", name="Nước thải sau xử lý", kind="automatic",
-                medium="nước thải", admin_unit="Thái Bình", regulation="QCVN 40:2011/BTNMT",
-                regulation_column="B", kq=0.9, kf=1.1, visibility="restricted")
+    base = dict(
+        code="TB_CAPH_NUOSXL",
+        name="Nước thải sau xử lý",
+        kind="automatic",
+        medium="nước thải",
+        admin_unit="Thái Bình",
+        regulation="QCVN 40:2011/BTNMT",
+        regulation_column="B",
+        kq=0.9,
+        kf=1.1,
+        visibility="restricted",
+    )
     base.update(kw)
     return StationSpec.model_validate(base)
 
 
 def test_station_fields_are_normalised_against_the_catalogue(store: Store) -> None:
-    create_organization(store, OrganizationSpec(code="CAPH", name="Công ty CAPH",
-                                                kind="enterprise", admin_unit="34-2008"))
+    create_organization(
+        store,
+        OrganizationSpec(code="CAPH", name="Công ty CAPH", kind="enterprise", admin_unit="34-2008"),
+    )
     create_station(store, _spec(owner="CAPH"))
     st = get_station(store, "TB_CAPH_NUOSXL")
     assert (st["medium"], st["admin_unit_key"], st["kq"], st["visibility"]) == (
-        "wastewater", "34-2008", 0.9, "restricted")
+        "wastewater",
+        "34-2008",
+        0.9,
+        "restricted",
+    )
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("medium", "magma", "Unknown medium"),
-    ("admin_unit", "Atlantis", "Unknown administrative unit"),
-    ("regulation", "QCVN 99:2099", "unknown regulation"),
-    ("kind", "hourly", "Input should be"),
-    ("latitude", 123.0, "less than or equal"),
-    ("code", "bad code!", "String should match"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("medium", "magma", "Unknown medium"),
+        ("admin_unit", "Atlantis", "Unknown administrative unit"),
+        ("regulation", "QCVN 99:2099", "unknown regulation"),
+        ("kind", "hourly", "Input should be"),
+        ("latitude", 123.0, "less than or equal"),
+        ("code", "bad code!", "String should match"),
+    ],
+)
 def test_invalid_station_fields_are_refused(field: str, value: object, message: str) -> None:
     with pytest.raises((PydanticError, ValidationError)) as err:
         _spec(**{field: value})
@@ -96,15 +114,18 @@ def test_retired_stations_leave_lists_but_keep_history(store: Store) -> None:
 
 def test_province_filter_follows_the_2025_merger(store: Store) -> None:
     create_station(store, _spec())  # registered under Thái Bình (34-2008)
-    create_station(store, _spec(code="HY_X", admin_unit="33-2025", regulation=None,
-                                regulation_column=None))
+    create_station(
+        store, _spec(code="HY_X", admin_unit="33-2025", regulation=None, regulation_column=None)
+    )
     found = {s["code"] for s in list_stations(store, admin_unit="Hưng Yên")}
     assert found == {"TB_CAPH_NUOSXL", "HY_X"}
 
 
 def test_series_unit_is_canonical_for_the_medium(store: Store) -> None:
-    create_station(store, _spec(code="NB_STACK", medium="stack_emission", regulation=None,
-                                regulation_column=None))
+    create_station(
+        store,
+        _spec(code="NB_STACK", medium="stack_emission", regulation=None, regulation_column=None),
+    )
     ensure_series(store, "NB_STACK", "SO2")
     assert [s["unit"] for s in list_series(store, "NB_STACK")] == ["mg/Nm3"]
     assert ensure_series(store, "NB_STACK", "SO2") == ensure_series(store, "NB_STACK", "SO2")
@@ -124,8 +145,9 @@ def test_station_list_import_from_csv(store: Store, tmp_path: Path) -> None:
     assert get_station(store, "HN_NM_01")["regulation_column"] == "river-B"
 
 
-def test_station_list_import_reports_every_bad_row_and_writes_nothing(store: Store,
-                                                                      tmp_path: Path) -> None:
+def test_station_list_import_reports_every_bad_row_and_writes_nothing(
+    store: Store, tmp_path: Path
+) -> None:
     wb = Workbook()
     ws = wb.active
     ws.append(["code", "name", "kind", "medium", "latitude", "province"])

@@ -26,10 +26,15 @@ VN = timezone(timedelta(hours=7))
 T0 = 1_767_225_600  # 2026-01-01T00:00:00Z
 
 
-def _station(store: Store, code: str = "HN_TEST_KK", medium: str = "ambient_air",
-             name: str = "Trạm thử nghiệm Hoàn Kiếm") -> int:
-    create_station(store, StationSpec(code=code, name=name, kind="automatic", medium=medium,
-                                      admin_unit="01"))
+def _station(
+    store: Store,
+    code: str = "HN_TEST_KK",
+    medium: str = "ambient_air",
+    name: str = "Trạm thử nghiệm Hoàn Kiếm",
+) -> int:
+    create_station(
+        store, StationSpec(code=code, name=name, kind="automatic", medium=medium, admin_unit="01")
+    )
     return ensure_series(store, code, "PM25" if medium == "ambient_air" else "COD")
 
 
@@ -56,18 +61,29 @@ def test_rewriting_the_same_batch_changes_nothing(store: Store) -> None:
 
 def test_a_different_value_is_kept_as_a_revision(store: Store) -> None:
     sid = _station(store)
-    write_observations(store, [ObservationRow(sid, T0, 10.0, 0),
-                               ObservationRow(sid, T0 + 300, 11.0, 0)], source="ftp:a.txt")
-    result = write_observations(store, [ObservationRow(sid, T0, 12.5, 0),
-                                        ObservationRow(sid, T0 + 300, 11.0, 0)],
-                                source="ftp:b.txt", changed_by="nguyen.van.a",
-                                reason="logger resent")
+    write_observations(
+        store,
+        [ObservationRow(sid, T0, 10.0, 0), ObservationRow(sid, T0 + 300, 11.0, 0)],
+        source="ftp:a.txt",
+    )
+    result = write_observations(
+        store,
+        [ObservationRow(sid, T0, 12.5, 0), ObservationRow(sid, T0 + 300, 11.0, 0)],
+        source="ftp:b.txt",
+        changed_by="nguyen.van.a",
+        reason="logger resent",
+    )
     assert (result.revised, result.unchanged) == (1, 1)
     assert read_series(store, sid).value.tolist() == [12.5, 11.0]
     with store.read() as conn:
         rev = conn.execute(select(observation_revision)).mappings().one()
-    assert (rev["old_value"], rev["new_value"], rev["source"], rev["changed_by"],
-            rev["reason"]) == (10.0, 12.5, "ftp:b.txt", "nguyen.van.a", "logger resent")
+    assert (
+        rev["old_value"],
+        rev["new_value"],
+        rev["source"],
+        rev["changed_by"],
+        rev["reason"],
+    ) == (10.0, 12.5, "ftp:b.txt", "nguyen.van.a", "logger resent")
 
 
 def test_device_status_change_is_a_revision_and_none_is_a_value(store: Store) -> None:
@@ -80,21 +96,33 @@ def test_device_status_change_is_a_revision_and_none_is_a_value(store: Store) ->
     with store.read() as conn:
         rev = conn.execute(select(observation_revision)).mappings().one()
     assert (rev["old_value"], rev["new_value"], rev["old_status"], rev["new_status"]) == (
-        None, 5.0, 2, 0)
+        None,
+        5.0,
+        2,
+        0,
+    )
 
 
 def test_duplicate_keys_in_one_batch_keep_the_last(store: Store) -> None:
     sid = _station(store)
-    r = write_observations(store, [ObservationRow(sid, T0, 1.0), ObservationRow(sid, T0, 2.0),
-                                   ObservationRow(sid, T0 + 60, 3.0)], source="t")
+    r = write_observations(
+        store,
+        [
+            ObservationRow(sid, T0, 1.0),
+            ObservationRow(sid, T0, 2.0),
+            ObservationRow(sid, T0 + 60, 3.0),
+        ],
+        source="t",
+    )
     assert (r.received, r.duplicates_in_batch, r.inserted) == (2, 1, 2)
     assert read_series(store, sid).value.tolist() == [2.0, 3.0]
 
 
 def test_time_range_queries(store: Store) -> None:
     sid = _station(store)
-    write_observations(store, [ObservationRow(sid, T0 + 3600 * h, float(h)) for h in range(48)],
-                       source="t")
+    write_observations(
+        store, [ObservationRow(sid, T0 + 3600 * h, float(h)) for h in range(48)], source="t"
+    )
     day2 = read_series(store, sid, T0 + 86400, T0 + 2 * 86400)
     assert day2.value.tolist() == [float(h) for h in range(24, 48)]
     assert (day2.time[0], day2.time[-1]) == (T0 + 86400, T0 + 86400 + 23 * 3600)
@@ -125,33 +153,46 @@ def test_vietnamese_names_round_trip(store: Store) -> None:
 
 
 def _reading(**kw: object) -> Reading:
-    base = dict(station="HN_TEST_KK", parameter="PM2,5", time=datetime(2026, 3, 25, 0, 5,
-                tzinfo=VN), value=27.81, unit="ug/m3", device_status=0, where="f.txt line 7")
+    base = dict(
+        station="HN_TEST_KK",
+        parameter="PM2,5",
+        time=datetime(2026, 3, 25, 0, 5, tzinfo=VN),
+        value=27.81,
+        unit="ug/m3",
+        device_status=0,
+        where="f.txt line 7",
+    )
     base.update(kw)
     return Reading(**base)  # type: ignore[arg-type]
 
 
 def test_readings_are_standardized_to_codes_units_and_utc(store: Store) -> None:
     _station(store)
-    result = store_readings(store, [_reading(), _reading(parameter="CO", value=3.0,
-                                                         unit="mg/m3 (air)")], source="t")
+    result = store_readings(
+        store, [_reading(), _reading(parameter="CO", value=3.0, unit="mg/m3 (air)")], source="t"
+    )
     assert result.inserted == 2
     with store.read() as conn:
-        rows = conn.execute(select(observation.c.time, observation.c.value)
-                            .order_by(observation.c.value)).all()
+        rows = conn.execute(
+            select(observation.c.time, observation.c.value).order_by(observation.c.value)
+        ).all()
     when = int(datetime(2026, 3, 24, 17, 5, tzinfo=UTC).timestamp())
     assert rows == [(when, 27.81), (when, 3000.0)]
 
 
-@pytest.mark.parametrize(("reading", "field", "error"), [
-    (dict(time=datetime(2026, 3, 25, 0, 5)), "time", "no time zone"),
-    (dict(value=math.nan), "value", "not a finite number"),
-    (dict(parameter="PM2,55"), "parameter", "Did you mean"),
-    (dict(unit="ug/m4"), "unit", "Unknown unit"),
-    (dict(station="HN_NOPE"), "station", "unknown station"),
-])
-def test_bad_readings_are_named_and_nothing_is_written(store: Store, reading: dict,
-                                                       field: str, error: str) -> None:
+@pytest.mark.parametrize(
+    ("reading", "field", "error"),
+    [
+        (dict(time=datetime(2026, 3, 25, 0, 5)), "time", "no time zone"),
+        (dict(value=math.nan), "value", "not a finite number"),
+        (dict(parameter="PM2,55"), "parameter", "Did you mean"),
+        (dict(unit="ug/m4"), "unit", "Unknown unit"),
+        (dict(station="HN_NOPE"), "station", "unknown station"),
+    ],
+)
+def test_bad_readings_are_named_and_nothing_is_written(
+    store: Store, reading: dict, field: str, error: str
+) -> None:
     _station(store)
     with pytest.raises(ValidationError) as err:
         store_readings(store, [_reading(value=1.0), _reading(**reading)], source="t")
@@ -186,17 +227,23 @@ WRITER = textwrap.dedent("""
 """)
 
 
-def test_two_writer_processes_on_sqlite_do_not_lock_each_other(tmp_path: Path,
-                                                               sqlite_template: Path) -> None:
+def test_two_writer_processes_on_sqlite_do_not_lock_each_other(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
     import shutil
 
     path = tmp_path / "q.db"
     shutil.copy(sqlite_template, path)
     store = Store(f"sqlite:///{path}")
     sid = _station(store)
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, store.url, str(offset), str(sid)],
-                              stderr=subprocess.PIPE, text=True)
-             for offset in (0, 1_000_000)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, store.url, str(offset), str(sid)],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for offset in (0, 1_000_000)
+    ]
     errors = [p.communicate(timeout=120)[1] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], errors
     assert _count(store) == 20_000
