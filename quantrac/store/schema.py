@@ -257,6 +257,16 @@ event = Table(
     Index(None, "station_id", "status"),
 )
 
+station_status = Table(
+    "station_status",
+    metadata,
+    Column("station_id", Integer, ForeignKey("station.id"), primary_key=True),
+    Column("last_data_at", BigInteger),  # newest measurement time received
+    Column("last_received_at", BigInteger),  # when the newest file/message arrived
+    Column("online", Boolean),
+    Column("changed_at", BigInteger),  # when `online` last changed
+)
+
 alert_rule = Table(
     "alert_rule",
     metadata,
@@ -267,6 +277,49 @@ alert_rule = Table(
     Column("channel", String(16), nullable=False),  # webhook | email
     Column("target", Text, nullable=False),
     Column("secret", String(255)),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+alert_delivery = Table(
+    "alert_delivery",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", Integer, ForeignKey("event.id"), nullable=False),
+    Column("alert_rule_id", Integer, ForeignKey("alert_rule.id"), nullable=False),
+    Column("transition", String(16), nullable=False),  # opened | closed
+    Column("status", String(16), nullable=False),  # pending | delivered | failed
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", BigInteger, nullable=False),
+    Column("last_error", Text),
+    Column("delivered_at", BigInteger),
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("event_id", "alert_rule_id", "transition"),
+    Index(None, "status", "next_attempt_at"),
+)
+
+index_value = Table(
+    "index_value",
+    metadata,
+    Column("station_id", Integer, ForeignKey("station.id"), primary_key=True),
+    Column("kind", String(16), primary_key=True),  # aqi_hourly | aqi_daily | wqi_sample | wqi_daily
+    Column("time", BigInteger, primary_key=True, autoincrement=False),  # period end, UTC
+    Column("value", Float),
+    Column("category", String(32)),
+    Column("dominant", String(64)),
+    Column("details", Text),  # JSON: sub-indices, completeness, notes
+    Column("computed_at", BigInteger, nullable=False),
+)
+
+ftp_account = Table(
+    "ftp_account",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("home", String(255), nullable=False),  # relative to the FTP root
+    Column("station_code", String(64)),
+    Column("organization_code", String(64)),
     Column("active", Boolean, nullable=False, server_default="1"),
     Column("created_at", BigInteger, nullable=False),
 )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 00:39:09.530990
+Create Date: 2026-11-25 00:50:31.588100
 """
 
 from __future__ import annotations
@@ -77,6 +77,19 @@ def upgrade() -> None:
         sa.UniqueConstraint("code", name=op.f("uq_campaign_code")),
     )
     op.create_table(
+        "ftp_account",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("password_hash", sa.String(length=255), nullable=False),
+        sa.Column("home", sa.String(length=255), nullable=False),
+        sa.Column("station_code", sa.String(length=64), nullable=True),
+        sa.Column("organization_code", sa.String(length=64), nullable=True),
+        sa.Column("active", sa.Boolean(), server_default="1", nullable=False),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ftp_account")),
+        sa.UniqueConstraint("username", name=op.f("uq_ftp_account_username")),
+    )
+    op.create_table(
         "limit_rule",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("regulation", sa.String(length=64), nullable=False),
@@ -103,6 +116,19 @@ def upgrade() -> None:
             unique=False,
         )
 
+    op.create_table(
+        "observation",
+        sa.Column("series_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("time", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("value", sa.Float(), nullable=True),
+        sa.Column("device_status", sa.SmallInteger(), nullable=True),
+        sa.Column("qc_flag", sa.SmallInteger(), server_default="2", nullable=False),
+        sa.Column("qc_reasons", sa.Text(), nullable=True),
+        sa.Column("raw_file_id", sa.Integer(), nullable=True),
+        sa.Column("received_at", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("series_id", "time", name=op.f("pk_observation")),
+        sqlite_with_rowid=False,
+    )
     op.create_table(
         "observation_revision",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -269,6 +295,21 @@ def upgrade() -> None:
         sa.UniqueConstraint("prefix", name=op.f("uq_api_key_prefix")),
     )
     op.create_table(
+        "index_value",
+        sa.Column("station_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("time", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("value", sa.Float(), nullable=True),
+        sa.Column("category", sa.String(length=32), nullable=True),
+        sa.Column("dominant", sa.String(length=64), nullable=True),
+        sa.Column("details", sa.Text(), nullable=True),
+        sa.Column("computed_at", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["station_id"], ["station.id"], name=op.f("fk_index_value_station_id_station")
+        ),
+        sa.PrimaryKeyConstraint("station_id", "kind", "time", name=op.f("pk_index_value")),
+    )
+    op.create_table(
         "sample",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("campaign_id", sa.Integer(), nullable=True),
@@ -322,6 +363,18 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
+        "station_status",
+        sa.Column("station_id", sa.Integer(), nullable=False),
+        sa.Column("last_data_at", sa.BigInteger(), nullable=True),
+        sa.Column("last_received_at", sa.BigInteger(), nullable=True),
+        sa.Column("online", sa.Boolean(), nullable=True),
+        sa.Column("changed_at", sa.BigInteger(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["station_id"], ["station.id"], name=op.f("fk_station_status_station_id_station")
+        ),
+        sa.PrimaryKeyConstraint("station_id", name=op.f("pk_station_status")),
+    )
+    op.create_table(
         "event",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
@@ -352,19 +405,6 @@ def upgrade() -> None:
         )
 
     op.create_table(
-        "observation",
-        sa.Column("series_id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("time", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("value", sa.Float(), nullable=True),
-        sa.Column("device_status", sa.SmallInteger(), nullable=True),
-        sa.Column("qc_flag", sa.SmallInteger(), server_default="2", nullable=False),
-        sa.Column("qc_reasons", sa.Text(), nullable=True),
-        sa.Column("raw_file_id", sa.Integer(), nullable=True),
-        sa.Column("received_at", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("series_id", "time", name=op.f("pk_observation")),
-        sqlite_with_rowid=False,
-    )
-    op.create_table(
         "sample_result",
         sa.Column("sample_id", sa.Integer(), nullable=False),
         sa.Column("parameter_code", sa.String(length=32), nullable=False),
@@ -384,19 +424,59 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("sample_id", "parameter_code", name=op.f("pk_sample_result")),
     )
+    op.create_table(
+        "alert_delivery",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.Integer(), nullable=False),
+        sa.Column("alert_rule_id", sa.Integer(), nullable=False),
+        sa.Column("transition", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("next_attempt_at", sa.BigInteger(), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("delivered_at", sa.BigInteger(), nullable=True),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["alert_rule_id"],
+            ["alert_rule.id"],
+            name=op.f("fk_alert_delivery_alert_rule_id_alert_rule"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["event_id"], ["event.id"], name=op.f("fk_alert_delivery_event_id_event")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_alert_delivery")),
+        sa.UniqueConstraint(
+            "event_id",
+            "alert_rule_id",
+            "transition",
+            name=op.f("uq_alert_delivery_event_id_alert_rule_id_transition"),
+        ),
+    )
+    with op.batch_alter_table("alert_delivery", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_alert_delivery_status_next_attempt_at"),
+            ["status", "next_attempt_at"],
+            unique=False,
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("alert_delivery", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_alert_delivery_status_next_attempt_at"))
+
+    op.drop_table("alert_delivery")
     op.drop_table("sample_result")
-    op.drop_table("observation")
     with op.batch_alter_table("event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_event_station_id_status"))
 
     op.drop_table("event")
+    op.drop_table("station_status")
     op.drop_table("series")
     op.drop_table("sample")
+    op.drop_table("index_value")
     op.drop_table("api_key")
     with op.batch_alter_table("station", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_station_owner_id"))
@@ -414,10 +494,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_observation_revision_series_id_time"))
 
     op.drop_table("observation_revision")
+    op.drop_table("observation")
     with op.batch_alter_table("limit_rule", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_limit_rule_regulation_parameter_code"))
 
     op.drop_table("limit_rule")
+    op.drop_table("ftp_account")
     op.drop_table("campaign")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_log_at"))
