@@ -158,7 +158,7 @@ raw_file = Table(
     Column("source", String(32), nullable=False),  # ftp | mqtt | http | upload | cli | folder
     Column("sender", String(128)),
     Column("station_code", String(64)),
-    Column("sha256", String(64), nullable=False, unique=True),
+    Column("sha256", String(64), nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("chain_hash", String(64), nullable=False),
     Column("size", Integer, nullable=False),
@@ -170,6 +170,9 @@ raw_file = Table(
     Column("error_field", String(64)),
     Column("processed_at", BigInteger),
     Index(None, "state"),
+    # "The same file" is the same name with the same bytes: two stations may well send
+    # identical contents (all-zero values at the same minute) under different names.
+    UniqueConstraint("sha256", "name"),
 )
 
 campaign = Table(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 00:50:31.588100
+Create Date: 2026-11-25 00:52:14.928661
 """
 
 from __future__ import annotations
@@ -181,7 +181,7 @@ def upgrade() -> None:
         sa.Column("error_field", sa.String(length=64), nullable=True),
         sa.Column("processed_at", sa.BigInteger(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_raw_file")),
-        sa.UniqueConstraint("sha256", name=op.f("uq_raw_file_sha256")),
+        sa.UniqueConstraint("sha256", "name", name=op.f("uq_raw_file_sha256_name")),
     )
     with op.batch_alter_table("raw_file", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_raw_file_state"), ["state"], unique=False)
