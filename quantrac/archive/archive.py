@@ -49,8 +49,7 @@ class VerifyReport:
         return not self.problems
 
 
-def chain_hash(prev: str, sha256: str, name: str, size: int, received_at: int,
-               source: str) -> str:
+def chain_hash(prev: str, sha256: str, name: str, size: int, received_at: int, source: str) -> str:
     material = f"{prev}|{sha256}|{name}|{size}|{received_at}|{source}".encode()
     return hashlib.sha256(material).hexdigest()
 
@@ -64,8 +63,14 @@ class Archive:
         self.root.mkdir(parents=True, exist_ok=True)
 
     # receiving ---------------------------------------------------------------------------
-    def receive(self, data: bytes, name: str, source: str, sender: str | None = None,
-                station_code: str | None = None) -> Received:
+    def receive(
+        self,
+        data: bytes,
+        name: str,
+        source: str,
+        sender: str | None = None,
+        station_code: str | None = None,
+    ) -> Received:
         """Archive `data`; returns once it is durable. A repeat of known bytes is a duplicate."""
         digest = hashlib.sha256(data).hexdigest()
         safe_name = name[-255:]
@@ -81,13 +86,25 @@ class Archive:
             known = conn.scalar(select(raw_file.c.id).where(same))
             if known is not None:  # another receiver won the race
                 return Received(int(known), digest, duplicate=True)
-            prev = conn.scalar(select(raw_file.c.chain_hash).order_by(raw_file.c.id.desc())
-                               .limit(1)) or GENESIS
-            row = conn.execute(insert(raw_file).values(
-                name=safe_name, source=source, sender=sender, station_code=station_code,
-                sha256=digest, prev_hash=prev,
-                chain_hash=chain_hash(prev, digest, safe_name, len(data), received_at, source),
-                size=len(data), path=rel, received_at=received_at, state="received"))
+            prev = (
+                conn.scalar(select(raw_file.c.chain_hash).order_by(raw_file.c.id.desc()).limit(1))
+                or GENESIS
+            )
+            row = conn.execute(
+                insert(raw_file).values(
+                    name=safe_name,
+                    source=source,
+                    sender=sender,
+                    station_code=station_code,
+                    sha256=digest,
+                    prev_hash=prev,
+                    chain_hash=chain_hash(prev, digest, safe_name, len(data), received_at, source),
+                    size=len(data),
+                    path=rel,
+                    received_at=received_at,
+                    state="received",
+                )
+            )
             return Received(int(row.inserted_primary_key[0]), digest, duplicate=False)
 
     def _write_bytes(self, data: bytes, digest: str, received_at: int) -> str:
@@ -121,8 +138,11 @@ class Archive:
 
     def get(self, raw_file_id: int) -> RowMapping:
         with self.store.read() as conn:
-            row = conn.execute(select(raw_file).where(raw_file.c.id == raw_file_id)
-                               ).mappings().first()
+            row = (
+                conn.execute(select(raw_file).where(raw_file.c.id == raw_file_id))
+                .mappings()
+                .first()
+            )
         if row is None:
             from quantrac.errors import ValidationError
 
@@ -137,12 +157,22 @@ class Archive:
         with self.store.read() as conn:
             return list(conn.execute(q).mappings())
 
-    def mark(self, raw_file_id: int, state: str, error: str | None = None,
-             line: int | None = None, field: str | None = None,
-             conn: Connection | None = None) -> None:
-        stmt = (update(raw_file).where(raw_file.c.id == raw_file_id)
-                .values(state=state, error=error, error_line=line, error_field=field,
-                        processed_at=now_s()))
+    def mark(
+        self,
+        raw_file_id: int,
+        state: str,
+        error: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+        conn: Connection | None = None,
+    ) -> None:
+        stmt = (
+            update(raw_file)
+            .where(raw_file.c.id == raw_file_id)
+            .values(
+                state=state, error=error, error_line=line, error_field=field, processed_at=now_s()
+            )
+        )
         if conn is not None:
             conn.execute(stmt)
             return
@@ -166,16 +196,26 @@ class Archive:
 
     def counts(self) -> dict[str, int]:
         with self.store.read() as conn:
-            return {s: int(n) for s, n in conn.execute(
-                select(raw_file.c.state, func.count()).group_by(raw_file.c.state))}
+            return {
+                s: int(n)
+                for s, n in conn.execute(
+                    select(raw_file.c.state, func.count()).group_by(raw_file.c.state)
+                )
+            }
 
     # integrity ------------------------------------------------------------------------------
     def iter_rows(self, batch: int = 1000) -> Iterator[RowMapping]:
         last = 0
         while True:
             with self.store.read() as conn:
-                rows = list(conn.execute(select(raw_file).where(raw_file.c.id > last)
-                                         .order_by(raw_file.c.id).limit(batch)).mappings())
+                rows = list(
+                    conn.execute(
+                        select(raw_file)
+                        .where(raw_file.c.id > last)
+                        .order_by(raw_file.c.id)
+                        .limit(batch)
+                    ).mappings()
+                )
             if not rows:
                 return
             yield from rows
@@ -189,10 +229,20 @@ class Archive:
         for row in self.iter_rows():
             checked += 1
             if row["prev_hash"] != prev:
-                problems.append((row["id"], "previous-hash link broken (a row was removed or "
-                                 "altered before this one)"))
-            expected = chain_hash(row["prev_hash"], row["sha256"], row["name"], row["size"],
-                                  row["received_at"], row["source"])
+                problems.append(
+                    (
+                        row["id"],
+                        "previous-hash link broken (a row was removed or altered before this one)",
+                    )
+                )
+            expected = chain_hash(
+                row["prev_hash"],
+                row["sha256"],
+                row["name"],
+                row["size"],
+                row["received_at"],
+                row["source"],
+            )
             if row["chain_hash"] != expected:
                 problems.append((row["id"], "chain hash does not match the row's contents"))
             path = self.root / row["path"]

@@ -8,7 +8,7 @@ import sys
 import typer
 from rich.console import Console
 
-from quantrac.cli import catalog_cmd, demo_cmd, registry_cmd, server_cmd
+from quantrac.cli import catalog_cmd, demo_cmd, ingest_cmd, registry_cmd, server_cmd
 from quantrac.errors import QuantracError
 from quantrac.i18n import t
 
@@ -27,6 +27,8 @@ app.command("demo")(demo_cmd.demo)
 app.add_typer(registry_cmd.stations_app, name="stations")
 app.add_typer(registry_cmd.orgs_app, name="orgs")
 app.add_typer(catalog_cmd.catalog_app, name="catalog")
+app.command("ingest")(ingest_cmd.ingest)
+app.add_typer(ingest_cmd.archive_app, name="archive")
 
 #: Exit codes: 0 ok, 1 usage (Typer), 2 bad input or unknown name, 3 conflict.
 EXIT_BAD_INPUT = 2
