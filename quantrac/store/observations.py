@@ -237,61 +237,13 @@ def _merge(
     duplicates: int,
     now: int,
 ) -> WriteResult:
-    """The general path: staging table, revisions for changed keys, one upsert."""
+    """The general path: staging table, revisions for changed keys, one write."""
     cur = dbapi.cursor()
     try:
         if store.is_sqlite:
-            cur.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS obs_stage (series_id INTEGER, time INTEGER, "
-                "value REAL, device_status INTEGER, qc_flag INTEGER, qc_reasons TEXT, "
-                "raw_file_id INTEGER)"
-            )
-            cur.execute("DELETE FROM obs_stage")
-            cur.executemany(
-                f"INSERT INTO obs_stage ({_STAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows
-            )
-            distinct, ph = "IS NOT", "?"
+            revised, written = _merge_sqlite(cur, rows, source, changed_by, reason, now)
         else:
-            # Room to sort and hash a large batch in memory rather than on disk.
-            cur.execute("SET LOCAL work_mem = '256MB'")
-            cur.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS obs_stage (series_id integer, time bigint, "
-                "value double precision, device_status smallint, qc_flag smallint, "
-                "qc_reasons text, raw_file_id integer) ON COMMIT DELETE ROWS"
-            )
-            with cur.copy(f"COPY obs_stage ({_STAGE_COLUMNS}) FROM STDIN") as copy:
-                for r in rows:
-                    copy.write_row(r)
-            cur.execute("ANALYZE obs_stage")
-            distinct, ph = "IS DISTINCT FROM", "%s"
-        changed = f"o.value {distinct} s.value OR o.device_status {distinct} s.device_status"
-        cur.execute(
-            "INSERT INTO observation_revision (series_id, time, old_value, new_value, "
-            "old_status, new_status, old_flag, new_flag, source, changed_by, reason, "
-            "changed_at) "
-            "SELECT s.series_id, s.time, o.value, s.value, o.device_status, s.device_status, "
-            f"o.qc_flag, s.qc_flag, {ph}, {ph}, {ph}, {ph} "
-            "FROM obs_stage s JOIN observation o ON o.series_id = s.series_id "
-            f"AND o.time = s.time WHERE {changed}",
-            (source, changed_by, reason, now),
-        )
-        revised = max(cur.rowcount, 0)
-        # Key order turns index maintenance into near-sequential appends.
-        cur.execute(
-            f"INSERT INTO observation ({_STAGE_COLUMNS}, received_at) "
-            f"SELECT {_STAGE_COLUMNS}, {ph} FROM obs_stage WHERE true "
-            "ORDER BY series_id, time "
-            "ON CONFLICT (series_id, time) DO UPDATE SET value = excluded.value, "
-            "device_status = excluded.device_status, qc_flag = excluded.qc_flag, "
-            "qc_reasons = excluded.qc_reasons, raw_file_id = excluded.raw_file_id, "
-            "received_at = excluded.received_at "
-            f"WHERE observation.value {distinct} excluded.value "
-            f"OR observation.device_status {distinct} excluded.device_status",
-            (now,),
-        )
-        written = max(cur.rowcount, 0)
-        if store.is_sqlite:
-            cur.execute("DELETE FROM obs_stage")
+            revised, written = _merge_postgres(cur, rows, source, changed_by, reason, now)
     finally:
         cur.close()
     return WriteResult(
@@ -301,6 +253,110 @@ def _merge(
         unchanged=len(rows) - written,
         duplicates_in_batch=duplicates,
     )
+
+
+_REVISION_COLUMNS = (
+    "series_id, time, old_value, new_value, old_status, new_status, "
+    "old_flag, new_flag, source, changed_by, reason, changed_at"
+)
+
+
+def _merge_sqlite(
+    cur: Any,
+    rows: Sequence[ObservationRow],
+    source: str,
+    changed_by: str | None,
+    reason: str | None,
+    now: int,
+) -> tuple[int, int]:
+    cur.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS obs_stage (series_id INTEGER, time INTEGER, "
+        "value REAL, device_status INTEGER, qc_flag INTEGER, qc_reasons TEXT, "
+        "raw_file_id INTEGER)"
+    )
+    cur.execute("DELETE FROM obs_stage")
+    cur.executemany(f"INSERT INTO obs_stage ({_STAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    cur.execute(
+        f"INSERT INTO observation_revision ({_REVISION_COLUMNS}) "
+        "SELECT s.series_id, s.time, o.value, s.value, o.device_status, s.device_status, "
+        "o.qc_flag, s.qc_flag, ?, ?, ?, ? "
+        "FROM obs_stage s JOIN observation o ON o.series_id = s.series_id "
+        "AND o.time = s.time "
+        "WHERE o.value IS NOT s.value OR o.device_status IS NOT s.device_status",
+        (source, changed_by, reason, now),
+    )
+    revised = max(cur.rowcount, 0)
+    cur.execute(
+        f"INSERT INTO observation ({_STAGE_COLUMNS}, received_at) "
+        f"SELECT {_STAGE_COLUMNS}, ? FROM obs_stage WHERE true "
+        "ON CONFLICT (series_id, time) DO UPDATE SET value = excluded.value, "
+        "device_status = excluded.device_status, qc_flag = excluded.qc_flag, "
+        "qc_reasons = excluded.qc_reasons, raw_file_id = excluded.raw_file_id, "
+        "received_at = excluded.received_at "
+        "WHERE observation.value IS NOT excluded.value "
+        "OR observation.device_status IS NOT excluded.device_status",
+        (now,),
+    )
+    written = max(cur.rowcount, 0)
+    cur.execute("DELETE FROM obs_stage")
+    return revised, written
+
+
+def _merge_postgres(
+    cur: Any,
+    rows: Sequence[ObservationRow],
+    source: str,
+    changed_by: str | None,
+    reason: str | None,
+    now: int,
+) -> tuple[int, int]:
+    """One statement joins staging with stored rows once and feeds the revision insert, the
+    update of changed rows and the insert of new ones."""
+    # Room to hash a large batch in memory rather than on disk.
+    cur.execute("SET LOCAL work_mem = '256MB'")
+    cur.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS obs_stage (series_id integer, time bigint, "
+        "value double precision, device_status smallint, qc_flag smallint, "
+        "qc_reasons text, raw_file_id integer) ON COMMIT DELETE ROWS"
+    )
+    with cur.copy(f"COPY obs_stage ({_STAGE_COLUMNS}) FROM STDIN") as copy:
+        for r in rows:
+            copy.write_row(r)
+    cur.execute("ANALYZE obs_stage")
+    cur.execute(
+        "WITH j AS ("
+        "  SELECT s.*, o.value AS old_value, o.device_status AS old_status, "
+        "         o.qc_flag AS old_flag, o.series_id IS NOT NULL AS existed "
+        "  FROM obs_stage s LEFT JOIN observation o "
+        "    ON o.series_id = s.series_id AND o.time = s.time), "
+        "changed AS ("
+        "  SELECT * FROM j WHERE existed AND (old_value IS DISTINCT FROM value "
+        "    OR old_status IS DISTINCT FROM device_status)), "
+        "rev AS ("
+        f"  INSERT INTO observation_revision ({_REVISION_COLUMNS}) "
+        "  SELECT series_id, time, old_value, value, old_status, device_status, old_flag, "
+        "         qc_flag, %(source)s, %(by)s, %(why)s, %(now)s FROM changed RETURNING 1), "
+        "upd AS ("
+        "  UPDATE observation o SET value = c.value, device_status = c.device_status, "
+        "    qc_flag = c.qc_flag, qc_reasons = c.qc_reasons, raw_file_id = c.raw_file_id, "
+        "    received_at = %(now)s "
+        "  FROM changed c WHERE o.series_id = c.series_id AND o.time = c.time RETURNING 1), "
+        # A concurrent writer may have inserted one of these keys since the join; the final
+        # value still wins, only that key's revision record is not written.
+        "ins AS ("
+        f"  INSERT INTO observation ({_STAGE_COLUMNS}, received_at) "
+        f"  SELECT {_STAGE_COLUMNS}, %(now)s FROM j WHERE NOT existed "
+        "  ORDER BY series_id, time "
+        "  ON CONFLICT (series_id, time) DO UPDATE SET value = excluded.value, "
+        "    device_status = excluded.device_status, qc_flag = excluded.qc_flag, "
+        "    qc_reasons = excluded.qc_reasons, raw_file_id = excluded.raw_file_id, "
+        "    received_at = excluded.received_at RETURNING 1) "
+        "SELECT (SELECT count(*) FROM rev), (SELECT count(*) FROM upd), "
+        "(SELECT count(*) FROM ins)",
+        {"source": source, "by": changed_by, "why": reason, "now": now},
+    )
+    revised, updated, inserted = cur.fetchone()
+    return int(revised), int(updated) + int(inserted)
 
 
 @dataclass(frozen=True, slots=True)
