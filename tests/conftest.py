@@ -35,26 +35,14 @@ def tt10_dir(shared_dir: Path) -> Path:
 
 # --- stores ---------------------------------------------------------------------------------
 PG_ENV = "QUANTRAC_TEST_DATABASE_URL"
-_DATA_TABLES = (
-    "observation_revision",
-    "observation",
-    "sample_result",
-    "sample",
-    "campaign",
-    "alert_delivery",
-    "event",
-    "alert_rule",
-    "index_value",
-    "station_status",
-    "ftp_account",
-    "api_key",
-    "app_user",
-    "audit_log",
-    "series",
-    "station",
-    "organization",
-    "raw_file",
-)
+#: Catalogue tables are loaded once per database; everything else is emptied between tests.
+_CATALOGUE_TABLES = {"admin_unit", "parameter", "limit_rule"}
+
+
+def _data_tables() -> list[str]:
+    from quantrac.store.schema import metadata
+
+    return [t.name for t in metadata.sorted_tables if t.name not in _CATALOGUE_TABLES]
 
 
 @pytest.fixture(scope="session")
@@ -121,6 +109,6 @@ def store(request: pytest.FixtureRequest, tmp_path: Path):
     else:
         s = Store(request.getfixturevalue("pg_url"))
         with s.engine.begin() as conn:
-            conn.exec_driver_sql(f"TRUNCATE {', '.join(_DATA_TABLES)} RESTART IDENTITY CASCADE")
+            conn.exec_driver_sql(f"TRUNCATE {', '.join(_data_tables())} RESTART IDENTITY CASCADE")
     yield s
     s.dispose()

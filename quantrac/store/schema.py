@@ -150,6 +150,22 @@ observation_revision = Table(
     Index(None, "series_id", "time"),
 )
 
+# Staff review of a series over a period: "reviewed" or "approved" (what the public sees by
+# default). Value corrections and flag overrides are rows of observation_revision.
+review_period = Table(
+    "review_period",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("series_id", Integer, ForeignKey("series.id"), nullable=False),
+    Column("start", BigInteger, nullable=False),  # inclusive
+    Column("end", BigInteger, nullable=False),  # exclusive
+    Column("state", String(16), nullable=False),  # reviewed | approved | rejected
+    Column("by", String(128), nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Column("note", Text),
+    Index(None, "series_id", "start"),
+)
+
 raw_file = Table(
     "raw_file",
     metadata,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 00:52:14.928661
+Create Date: 2026-11-25 00:57:38.746326
 """
 
 from __future__ import annotations
@@ -405,6 +405,26 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "review_period",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("series_id", sa.Integer(), nullable=False),
+        sa.Column("start", sa.BigInteger(), nullable=False),
+        sa.Column("end", sa.BigInteger(), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("by", sa.String(length=128), nullable=False),
+        sa.Column("at", sa.BigInteger(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["series_id"], ["series.id"], name=op.f("fk_review_period_series_id_series")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_review_period")),
+    )
+    with op.batch_alter_table("review_period", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_review_period_series_id_start"), ["series_id", "start"], unique=False
+        )
+
+    op.create_table(
         "sample_result",
         sa.Column("sample_id", sa.Integer(), nullable=False),
         sa.Column("parameter_code", sa.String(length=32), nullable=False),
@@ -469,6 +489,10 @@ def downgrade() -> None:
 
     op.drop_table("alert_delivery")
     op.drop_table("sample_result")
+    with op.batch_alter_table("review_period", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_review_period_series_id_start"))
+
+    op.drop_table("review_period")
     with op.batch_alter_table("event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_event_station_id_status"))
 
