@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -17,7 +18,7 @@ from quantrac.catalog.limits import (
     load_regulations,
 )
 from quantrac.catalog.media import MediaTable
-from quantrac.catalog.parameters import Parameter, ParameterTable
+from quantrac.catalog.parameters import LOCAL_FILE, Parameter, ParameterTable
 from quantrac.catalog.units import Unit, UnitTable, conversion
 from quantrac.catalog.units import convert as convert_values
 from quantrac.errors import UnknownParameter
@@ -33,10 +34,11 @@ class Catalog:
     admin_units: AdminUnitTable
 
     @classmethod
-    def load(cls) -> Catalog:
+    def load(cls, local_parameters: str | None = None) -> Catalog:
+        """Package data, plus a province's `parameters_local.csv` text when given."""
         units = UnitTable.load()
         media = MediaTable.load()
-        parameters = ParameterTable.load(media, units)
+        parameters = ParameterTable.load(media, units, local_text=local_parameters)
         regulations = load_regulations(media)
         limits = tuple(load_limit_rules(media, regulations))
         catalog = cls(units, media, parameters, regulations, limits, AdminUnitTable.load())
@@ -121,7 +123,18 @@ class Catalog:
         return list(reg.column_keys.values())
 
 
+def local_parameters_path() -> Path:
+    from quantrac.settings import get_settings
+
+    return get_settings().data_dir / "catalog" / LOCAL_FILE
+
+
 @lru_cache(maxsize=1)
 def get_catalog() -> Catalog:
-    """The catalogue, loaded and validated on first use and then shared."""
-    return Catalog.load()
+    """The catalogue, loaded and validated on first use and then shared.
+
+    A province's own parameters (`<data dir>/catalog/parameters_local.csv`) join the package
+    data; a malformed local row is an error naming that file and line, like any other.
+    """
+    path = local_parameters_path()
+    return Catalog.load(path.read_text("utf-8") if path.exists() else None)

@@ -11,14 +11,16 @@ from quantrac.errors import CatalogError
 
 
 def read_rows(
-    name: str, required: Sequence[str], text: str | None = None
+    name: str, required: Sequence[str], text: str | None = None, label: str | None = None
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (line number, row) for a package-data CSV, skipping '#' comment lines.
 
-    `text` lets tests feed a malformed file through the same validation as the shipped one.
+    `text` lets tests (and a province's local files) go through the same validation as the
+    shipped file; `label` is the file name errors then report.
     """
     if text is None:
         text = resources.files("quantrac.catalog").joinpath("data", name).read_text("utf-8")
+    name = label or name
     numbered = [
         (n, line)
         for n, line in enumerate(text.splitlines(), start=1)

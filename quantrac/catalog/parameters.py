@@ -19,6 +19,19 @@ from quantrac.errors import CatalogError, UnknownParameter
 
 REFERENCE_FILE = "parameters_catalog.csv"
 EXTRA_FILE = "parameters_extra.csv"
+#: A province's own parameters and aliases, kept in its data folder (same columns as
+#: parameters_extra.csv), so local additions survive upgrades of the package.
+LOCAL_FILE = "parameters_local.csv"
+EXTRA_COLUMNS = (
+    "code",
+    "name_vi",
+    "name_en",
+    "aliases",
+    "canonical_unit",
+    "media",
+    "molar_mass_g_mol",
+    "provenance",
+)
 
 #: Concentrations at a stack are regulated in mg/Nm³ (QCVN 19), ambient ones in µg/Nm³.
 STACK_CONCENTRATION_UNIT = "mg/Nm3"
@@ -70,9 +83,13 @@ class ParameterTable:
         units: UnitTable,
         reference_text: str | None = None,
         extra_text: str | None = None,
+        local_text: str | None = None,
     ) -> ParameterTable:
+        """Reference catalogue, our extensions, then a province's own additions (if any)."""
         params = _load_reference(media, units, reference_text)
-        _merge_extra(params, media, units, extra_text)
+        _merge_extra(params, media, units, extra_text, EXTRA_FILE)
+        if local_text is not None:
+            _merge_extra(params, media, units, local_text, LOCAL_FILE)
         return cls(params.values(), units)
 
     def get(self, code: str) -> Parameter:
@@ -185,22 +202,12 @@ def _load_reference(media: MediaTable, units: UnitTable, text: str | None) -> di
 
 
 def _merge_extra(
-    params: dict[str, Parameter], media: MediaTable, units: UnitTable, text: str | None
+    params: dict[str, Parameter], media: MediaTable, units: UnitTable, text: str | None, file: str
 ) -> None:
-    required = (
-        "code",
-        "name_vi",
-        "name_en",
-        "aliases",
-        "canonical_unit",
-        "media",
-        "molar_mass_g_mol",
-        "provenance",
-    )
-    for line, row in read_rows(EXTRA_FILE, required, text):
+    for line, row in read_rows(EXTRA_FILE, EXTRA_COLUMNS, text, label=file):
         code = row["code"]
         aliases = tuple(split_list(row["aliases"]))
-        mass = parse_float(EXTRA_FILE, line, "molar_mass_g_mol", row["molar_mass_g_mol"])
+        mass = parse_float(file, line, "molar_mass_g_mol", row["molar_mass_g_mol"])
         if code in params:
             old = params[code]
             params[code] = replace(
@@ -210,15 +217,15 @@ def _merge_extra(
             )
             continue
         if not (row["name_vi"] and row["name_en"] and row["canonical_unit"] and row["media"]):
-            raise CatalogError(
-                EXTRA_FILE, line, f"new parameter {code!r} needs names, unit and media"
-            )
-        declared, assumed = _media_list(media, row["media"], EXTRA_FILE, line)
+            raise CatalogError(file, line, f"new parameter {code!r} needs names, unit and media")
+        if not code or not code.replace("_", "").isalnum() or code != code.upper():
+            raise CatalogError(file, line, f"code {code!r}: use upper-case letters, digits, _")
+        declared, assumed = _media_list(media, row["media"], file, line)
         params[code] = Parameter(
             code=code,
             name_vi=row["name_vi"],
             name_en=row["name_en"],
-            unit=_unit_symbol(units, row["canonical_unit"], EXTRA_FILE, line),
+            unit=_unit_symbol(units, row["canonical_unit"], file, line),
             media=tuple(declared),
             assumed_media=tuple(assumed),
             aliases=aliases,

@@ -124,3 +124,77 @@ def provinces(on: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None)
             ),
         )
     )
+
+
+@catalog_app.command("add-parameter")
+def add_parameter(
+    code: str,
+    name_vi: Annotated[str, typer.Option(help="Tên tiếng Việt")],
+    name_en: Annotated[str, typer.Option(help="English name")],
+    unit: Annotated[str, typer.Option(help="Canonical unit, e.g. mg/L")],
+    media: Annotated[str, typer.Option(help="'|'-separated media, e.g. surface_water|groundwater")],
+    aliases: Annotated[str, typer.Option(help="'|'-separated names used in files")] = "",
+    molar_mass: Annotated[float | None, typer.Option(help="g/mol, for gases")] = None,
+) -> None:
+    """Add a province's own parameter (or extra aliases of a known one) to the catalogue.
+
+    It is kept in <data dir>/catalog/parameters_local.csv, validated like the package data.
+    """
+    import csv
+    import io
+
+    from quantrac.catalog.catalog import Catalog, local_parameters_path
+    from quantrac.catalog.parameters import EXTRA_COLUMNS
+
+    path = local_parameters_path()
+    text = path.read_text("utf-8") if path.exists() else ",".join(EXTRA_COLUMNS) + "\n"
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(
+        [
+            code,
+            name_vi,
+            name_en,
+            aliases,
+            unit,
+            media,
+            "" if molar_mass is None else molar_mass,
+            "local",
+        ]
+    )
+    new_text = text + buf.getvalue()
+    Catalog.load(new_text)  # refuses a bad row with file and line before anything is written
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(new_text, "utf-8")
+    _reload_into_store()
+    console.print(f"[green]Đã thêm thông số[/] {code} → {path}")
+
+
+@catalog_app.command("remove-parameter")
+def remove_parameter(code: str) -> None:
+    """Remove a local parameter that no series uses."""
+    from sqlalchemy import select
+
+    from quantrac.catalog.catalog import local_parameters_path
+    from quantrac.cli.common import open_store
+    from quantrac.errors import ConflictError, UnknownParameter
+    from quantrac.store.schema import series
+
+    path = local_parameters_path()
+    lines = path.read_text("utf-8").splitlines(keepends=True) if path.exists() else []
+    kept = [line for line in lines if not line.startswith(f"{code},")]
+    if len(kept) == len(lines):
+        raise UnknownParameter(code, context="not a local parameter")
+    with open_store().read() as conn:
+        if conn.scalar(select(series.c.id).where(series.c.parameter_code == code).limit(1)):
+            raise ConflictError(f"parameter {code} has series; retire them first")
+    path.write_text("".join(kept), "utf-8")
+    get_catalog.cache_clear()
+    console.print(f"[yellow]Đã xóa thông số[/] {code}")
+
+
+def _reload_into_store() -> None:
+    from quantrac.cli.common import open_store
+    from quantrac.store.catalog_sync import sync_catalog
+
+    get_catalog.cache_clear()
+    sync_catalog(open_store())

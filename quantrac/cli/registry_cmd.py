@@ -130,12 +130,7 @@ def update_station(
     set_: Annotated[list[str], typer.Option("--set", help="field=value, repeatable")],
 ) -> None:
     """Change fields of a station, e.g. --set visibility=restricted --set kq=0.9."""
-    changes: dict[str, str | None] = {}
-    for item in set_:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise ValidationError("bad --set", [(item, "expected field=value")])
-        changes[key.strip()] = value.strip() or None
+    changes = _parse_sets(set_)
     try:
         registry.update_station(open_store(), code, changes)
     except Exception as e:
@@ -236,3 +231,81 @@ def _org_spec(values: dict[str, object]) -> registry.OrganizationSpec:
     except Exception as e:
         _raise_validation(e)
         raise
+
+
+@orgs_app.command("update")
+def update_org(
+    code: str,
+    set_: Annotated[list[str], typer.Option("--set", help="field=value, repeatable")],
+) -> None:
+    """Change fields of an organization, e.g. --set name="Công ty mới" --set province=79."""
+    changes = _parse_sets(set_)
+    if "province" in changes:
+        changes["admin_unit"] = changes.pop("province")
+    try:
+        registry.update_organization(open_store(), code, changes)
+    except Exception as e:
+        _raise_validation(e)
+    console.print(f"[green]Đã cập nhật tổ chức[/] {code}")
+
+
+series_app = typer.Typer(help="Chuỗi số liệu (series): trạm × thông số.", no_args_is_help=True)
+
+
+@series_app.command("list")
+def list_series_cmd(
+    station: Annotated[str | None, typer.Option(help="Station code")] = None,
+    retired: Annotated[bool, typer.Option(help="Include retired series")] = False,
+) -> None:
+    """List series (station × parameter) with their storage unit."""
+    rows = registry.list_series(open_store(), station, include_retired=retired)
+    console.print(
+        table(
+            "Series",
+            ["id", t("code"), "thông số", t("unit"), "phương pháp", "ngừng"],
+            (
+                [
+                    r["id"],
+                    r["station_code"],
+                    r["parameter_code"],
+                    r["unit"],
+                    r["method"],
+                    local_time(r["retired_at"]) if r["retired_at"] else "",
+                ]
+                for r in rows
+            ),
+        )
+    )
+
+
+@series_app.command("add")
+def add_series(
+    station: str,
+    parameter: str,
+    method: Annotated[str, typer.Option(help="Measurement method, if a station has two")] = "",
+) -> None:
+    """Create the series of STATION × PARAMETER (any alias of the parameter is accepted)."""
+    from quantrac.catalog import get_catalog
+
+    store = open_store()
+    medium = registry.get_station(store, station)["medium"]
+    code = get_catalog().parameter(parameter, medium).code
+    sid = registry.ensure_series(store, station, code, method)
+    console.print(f"[green]Series {sid}[/]: {station} × {code}")
+
+
+@series_app.command("retire")
+def retire_series_cmd(series_id: int) -> None:
+    """Stop a series (its data stays)."""
+    registry.retire_series(open_store(), series_id)
+    console.print(f"[yellow]Đã ngừng series[/] {series_id}")
+
+
+def _parse_sets(items: list[str]) -> dict[str, str | None]:
+    changes: dict[str, str | None] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ValidationError("bad --set", [(item, "expected field=value")])
+        changes[key.strip()] = value.strip() or None
+    return changes

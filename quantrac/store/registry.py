@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import Connection, RowMapping, func, insert, select, update
+from sqlalchemy import Connection, RowMapping, insert, select, update
 
 from quantrac.catalog import get_catalog
 from quantrac.catalog.text import nearest
@@ -123,6 +123,25 @@ def create_organization(store: Store, spec: OrganizationSpec) -> int:
         values["admin_unit_key"] = values.pop("admin_unit")
         result = conn.execute(insert(organization).values(**values, created_at=now, updated_at=now))
         return int(result.inserted_primary_key[0])
+
+
+def update_organization(store: Store, code: str, changes: Mapping[str, Any]) -> None:
+    """Change some fields of an organization; the merged record is validated as a whole."""
+    with store.write() as conn:
+        oid = _org_id(conn, code)
+        current = dict(
+            conn.execute(select(organization).where(organization.c.id == oid)).mappings().one()
+        )
+        merged = {k: current.get(k) for k in OrganizationSpec.model_fields if k in current}
+        merged.update(admin_unit=current["admin_unit_key"], code=code)
+        merged.update(changes)
+        values = OrganizationSpec.model_validate(merged).model_dump()
+        values["admin_unit_key"] = values.pop("admin_unit")
+        conn.execute(
+            update(organization)
+            .where(organization.c.id == oid)
+            .values(**values, updated_at=now_s())
+        )
 
 
 def list_organizations(store: Store, include_retired: bool = False) -> list[RowMapping]:
@@ -290,17 +309,27 @@ def ensure_series(
         return run(c)
 
 
-def list_series(store: Store, station_code: str | None = None) -> list[RowMapping]:
+def list_series(
+    store: Store, station_code: str | None = None, include_retired: bool = False
+) -> list[RowMapping]:
     q = (
-        select(
-            series,
-            station.c.code.label("station_code"),
-            func.coalesce(series.c.method, "").label("method_"),
-        )
+        select(series, station.c.code.label("station_code"))
         .join(station, station.c.id == series.c.station_id)
         .order_by(station.c.code, series.c.parameter_code)
     )
     if station_code:
         q = q.where(station.c.code == station_code)
+    if not include_retired:
+        q = q.where(series.c.retired_at.is_(None))
     with store.read() as conn:
         return list(conn.execute(q).mappings())
+
+
+def retire_series(store: Store, series_id: int) -> None:
+    """Stop a series (e.g. an analyser removed); its data stays readable."""
+    with store.write() as conn:
+        found = conn.execute(
+            update(series).where(series.c.id == series_id).values(retired_at=now_s())
+        )
+        if found.rowcount == 0:
+            raise ValidationError(f"no series with id {series_id}")

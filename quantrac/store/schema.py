@@ -110,6 +110,7 @@ series = Table(
     Column("method", String(64), nullable=False, server_default=""),
     Column("unit", String(32), nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    Column("retired_at", BigInteger),
     UniqueConstraint("station_id", "parameter_code", "method"),
 )
 

@@ -127,3 +127,75 @@ def test_demo_loads_stations_and_data(tmp_path: Path) -> None:
     assert "HN_DSQ_KK" in out and "NB_XM_KT" in out
     again = run(tmp_path, "demo", "--no-serve", "--days", "2").stdout
     assert "mới 0" in again and "sửa 0" in again  # loading twice adds nothing
+
+
+def test_organization_update_and_series_lifecycle(tmp_path: Path) -> None:
+    run(tmp_path, "orgs", "add", "CAPH", "Công ty CAPH", "--kind", "enterprise")
+    run(
+        tmp_path,
+        "orgs",
+        "update",
+        "CAPH",
+        "--set",
+        "name=Công ty CP CAPH",
+        "--set",
+        "province=Hưng Yên",
+    )
+    assert "Công ty CP CAPH" in run(tmp_path, "orgs", "list").stdout
+    run(
+        tmp_path,
+        "stations",
+        "add",
+        "HN_A_KK",
+        "Trạm A",
+        "--kind",
+        "automatic",
+        "--medium",
+        "ambient_air",
+    )
+    out = run(tmp_path, "series", "add", "HN_A_KK", "PM2,5").stdout
+    assert "HN_A_KK × PM25" in out
+    listed = run(tmp_path, "series", "list", "--station", "HN_A_KK").stdout
+    assert "PM25" in listed and "µg/Nm3" in listed
+    run(tmp_path, "series", "retire", "1")
+    assert "PM25" not in run(tmp_path, "series", "list").stdout
+    assert "PM25" in run(tmp_path, "series", "list", "--retired").stdout
+
+
+def test_a_province_can_add_its_own_parameter(tmp_path: Path) -> None:
+    run(
+        tmp_path,
+        "catalog",
+        "add-parameter",
+        "CHLB",
+        "--name-vi",
+        "Chlorophyll b",
+        "--name-en",
+        "Chlorophyll-b",
+        "--unit",
+        "ug/l",
+        "--media",
+        "surface_water",
+        "--aliases",
+        "Chl-b|Chlorophyll b",
+    )
+    assert "CHLB" in run(tmp_path, "catalog", "resolve", "chl b").stdout
+    assert (tmp_path / "data" / "catalog" / "parameters_local.csv").exists()
+    bad = run(
+        tmp_path,
+        "catalog",
+        "add-parameter",
+        "XX",
+        "--name-vi",
+        "x",
+        "--name-en",
+        "x",
+        "--unit",
+        "furlong",
+        "--media",
+        "soil",
+        ok=False,
+    )
+    assert bad.returncode == 2 and "parameters_local.csv:3" in bad.stderr
+    run(tmp_path, "catalog", "remove-parameter", "CHLB")
+    assert run(tmp_path, "catalog", "resolve", "chl b", ok=False).returncode == 2

@@ -163,3 +163,29 @@ def test_station_list_import_reports_every_bad_row_and_writes_nothing(
     assert not report.written and list_stations(store) == []
     report = import_stations(store, path, accept_valid=True)
     assert report.written and report.created == []  # OK_1 is duplicated, so it is refused too
+
+
+def test_organization_update_is_validated(store: Store) -> None:
+    from quantrac.store.registry import list_organizations, update_organization
+
+    create_organization(store, OrganizationSpec(code="CAPH", name="x", kind="enterprise"))
+    update_organization(store, "CAPH", {"name": "Công ty CAPH", "admin_unit": "Thái Bình"})
+    (org,) = list_organizations(store)
+    assert (org["name"], org["admin_unit_key"]) == ("Công ty CAPH", "34-2008")
+    with pytest.raises(PydanticError):
+        update_organization(store, "CAPH", {"kind": "pirate"})
+    with pytest.raises(UnknownOrganization):
+        update_organization(store, "CAPX", {"name": "y"})
+
+
+def test_retired_series_keep_their_id_and_leave_the_list(store: Store) -> None:
+    from quantrac.store.registry import retire_series
+
+    create_station(store, _spec())
+    cod = ensure_series(store, "TB_CAPH_NUOSXL", "COD")
+    tss = ensure_series(store, "TB_CAPH_NUOSXL", "TSS")
+    retire_series(store, cod)
+    assert [s["id"] for s in list_series(store)] == [tss]
+    assert {s["id"] for s in list_series(store, include_retired=True)} == {cod, tss}
+    with pytest.raises(ValidationError):
+        retire_series(store, 999)

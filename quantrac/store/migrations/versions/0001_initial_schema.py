@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 00:57:38.746326
+Create Date: 2026-11-25 01:00:23.394832
 """
 
 from __future__ import annotations
@@ -348,6 +348,7 @@ def upgrade() -> None:
         sa.Column("method", sa.String(length=64), server_default="", nullable=False),
         sa.Column("unit", sa.String(length=32), nullable=False),
         sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.Column("retired_at", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(
             ["parameter_code"], ["parameter.code"], name=op.f("fk_series_parameter_code_parameter")
         ),
