@@ -8,7 +8,14 @@ import sys
 import typer
 from rich.console import Console
 
-from quantrac.cli import catalog_cmd, demo_cmd, ingest_cmd, registry_cmd, server_cmd
+from quantrac.cli import (
+    catalog_cmd,
+    demo_cmd,
+    import_cmd,
+    ingest_cmd,
+    registry_cmd,
+    server_cmd,
+)
 from quantrac.errors import QuantracError
 from quantrac.i18n import t
 
@@ -29,6 +36,8 @@ app.add_typer(registry_cmd.orgs_app, name="orgs")
 app.add_typer(registry_cmd.series_app, name="series")
 app.add_typer(catalog_cmd.catalog_app, name="catalog")
 app.command("ingest")(ingest_cmd.ingest)
+app.command("import")(import_cmd.import_file)
+app.command("template")(import_cmd.template)
 app.add_typer(ingest_cmd.archive_app, name="archive")
 
 #: Exit codes: 0 ok, 1 usage (Typer), 2 bad input or unknown name, 3 conflict.

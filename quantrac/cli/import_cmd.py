@@ -21,12 +21,13 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.table import Table
 
 from quantrac.cli.common import console, local_time, open_store, table
 from quantrac.errors import ValidationError
 from quantrac.periodic import ImportReport, import_sheet, write_template
 from quantrac.periodic.importer import issue_rows
-from quantrac.periodic.messages import is_english, severity_label
+from quantrac.periodic.messages import is_english, severity_label, text
 from quantrac.periodic.model import Mode
 
 #: Report text of this command, Vietnamese then English (quantrac.i18n is not ours to edit).
@@ -61,10 +62,14 @@ _TEXT: dict[str, tuple[str, str]] = {
     "results": ("kết quả: mới / cập nhật / không đổi", "results: new / updated / unchanged"),
     "campaigns": ("đợt quan trắc", "campaigns"),
     "written": ("đã ghi", "written"),
-    "would write": ("sẽ ghi (chạy thử)", "would write (dry run)"),
+    "would write": ("chạy thử: sẽ ghi", "dry run: would write"),
+    "not written": ("không ghi", "not written"),
     "more": ("… và {n} dòng nữa (dùng --show để xem thêm)", "… and {n} more (see --show)"),
     "Template written": ("Đã tạo mẫu nhập", "Template written"),
 }
+
+
+_COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
 
 
 def _t(key: str, lang: str) -> str:
@@ -129,8 +134,10 @@ def import_file(
             progress=progress,
         )
     print_report(report, console, lang=lang, show=show)
-    if not report.written and (report.errors or mode != "dry-run"):
-        raise ValidationError(report.outcome or f"{len(report.errors)} error(s)")
+    if mode != "dry-run" and not report.written:
+        raise ValidationError(report.outcome)
+    if mode == "dry-run" and report.errors:
+        raise ValidationError(text("errors_found", lang, n=len(report.errors)))
 
 
 def template(
@@ -197,8 +204,10 @@ def print_report(report: ImportReport, out: Console, *, lang: str = "vi", show: 
     """The summary, the problems and the exceedances, as tables."""
     c = report.counts
     written = _t("written" if report.written else "would write", lang)
+    if not report.written and report.mode != "dry-run":
+        written = _t("not written", lang)
     summary = [
-        (_t("file", lang), f"{report.filename} ({report.sheet or '—'})"),
+        (_t("file", lang), report.filename + (f" ({report.sheet})" if report.sheet else "")),
         (_t("layout", lang), report.layout),
         (_t("results read", lang), str(report.records_read)),
         (_t("results accepted", lang), str(report.results_accepted)),
@@ -213,11 +222,16 @@ def print_report(report: ImportReport, out: Console, *, lang: str = "vi", show: 
         ),
         (_t("campaigns", lang), ", ".join(report.campaigns) or "—"),
     ]
-    out.print(table(_t("Import report", lang), ["", ""], summary))
+    overview = Table(title=_t("Import report", lang), show_header=False)
+    overview.add_column(style="cyan")
+    overview.add_column()
+    for label, value in summary:
+        overview.add_row(label, value)
+    out.print(overview)
     if report.issues:
         rows = [
             [
-                severity_label(i.severity, lang),
+                f"[{_COLOURS[i.severity]}]{severity_label(i.severity, lang)}[/]",
                 issue_rows(i),
                 i.column or "",
                 i.value or "",
@@ -233,23 +247,21 @@ def print_report(report: ImportReport, out: Console, *, lang: str = "vi", show: 
     if report.exceedances:
         out.print(_exceedance_table(report, lang, show))
         _more(out, len(report.exceedances) - show, lang)
-    if report.outcome:
-        colour = "yellow" if report.mode == "dry-run" else "red"
-        out.print(f"[bold {colour}]{report.outcome}[/]")
+    if report.outcome and (report.written or report.mode == "dry-run"):
+        out.print(f"[bold yellow]{report.outcome}[/]")
 
 
-def _exceedance_table(report: ImportReport, lang: str, show: int) -> object:
+def _exceedance_table(report: ImportReport, lang: str, show: int) -> Table:
     rows = []
     for e in report.exceedances[:show]:
         sign = ">" if e.direction == "above_maximum" else "<"
-        shown = f"{e.qualifier or ''}{e.value:g}" if e.value is not None else "KPH"
         rows.append(
             [
                 str(e.row),
                 e.station_code,
                 local_time(e.sampled_at),
                 e.parameter_code,
-                f"{shown} ({e.compared:g} {e.unit})",
+                f"{e.qualifier or ''}{e.compared:g} {e.unit}",
                 f"{sign} {e.limit:g}",
                 f"{e.regulation} {e.rule_column}",
                 f"{e.ratio:.2f}" if e.ratio is not None else "",
