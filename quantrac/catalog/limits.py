@@ -45,10 +45,16 @@ class LimitRule:
     confidence: str
     source: str
     line: int
-    #: "limit" (minimum/maximum apply), "not_detected" (KPH: any detection exceeds), or
-    #: "descriptive" (a class described in words, e.g. QCVN 08:2023 level D pH "< 6.0 or
-    #: > 8.5", which nothing can exceed).
+    #: "limit" (minimum/maximum apply); "not_detected" (KPH: any detection exceeds);
+    #: "class_bound" (QCVN 08:2023 level C/D rows whose minimum says where a worse class
+    #: starts, exclusively — a classification boundary, not a limit to stay above); or
+    #: "descriptive" (a class described in words, e.g. level D pH "< 6.0 or > 8.5").
     kind: str = "limit"
+
+    @property
+    def is_limit(self) -> bool:
+        """Whether a value can comply with or exceed this rule."""
+        return self.kind in ("limit", "not_detected")
 
     def applies_on(self, day: date) -> bool:
         """True when the rule is in force on `day` (validity is inclusive at both ends)."""
@@ -170,7 +176,7 @@ def load_limit_rules(
             raise CatalogError(LIMITS_FILE, line, f"averaging period {averaging!r} unknown")
         low = parse_float(LIMITS_FILE, line, "limit_min", row["limit_min"])
         high = parse_float(LIMITS_FILE, line, "limit_max", row["limit_max"])
-        kind = "limit"
+        kind = "class_bound" if "exclusive lower bound" in row["note"].casefold() else "limit"
         if low is None and high is None:
             if "KPH" in row["note"]:
                 kind = "not_detected"

@@ -67,6 +67,14 @@ def effective_bounds(
     Only the maximum of a `scalable` rule is scaled; for other rules the factors are ignored
     and the scale is 1, so a caller may pass a permit's Kq/Kf for every parameter.
     """
+    if rule.kind == "not_detected":
+        # "KPH": must not be detected, so any measured amount above zero exceeds.
+        return None, 0.0, 1.0
+    if not rule.is_limit:
+        raise ValueError(
+            f"{rule.regulation} {rule.parameter_name} ({rule.column}): a {rule.kind} row "
+            "describes a class, it is not a limit a value can exceed"
+        )
     scale = _factor("kq", kq) * _factor("kf", kf) if rule.scalable else 1.0
     if rule.minimum is None and rule.maximum is None:
         raise ValueError(f"{rule.regulation} {rule.parameter_name}: rule has no numeric limit")

@@ -40,12 +40,8 @@ _DEFAULT_AVERAGING = ("single sample",)
 
 
 def is_class_floor(rule: LimitRule) -> bool:
-    """True for a QCVN 08:2023 row giving where a worse class starts, not a limit.
-
-    The catalogue marks these rows only in their note ("limit_min is an EXCLUSIVE lower
-    bound"); a structured `kind` in limits.py would be better.
-    """
-    return "exclusive lower bound" in rule.note.casefold()
+    """True for a QCVN 08:2023 row giving where a worse class starts, not a limit."""
+    return rule.kind == "class_bound"
 
 
 def station_rules(

@@ -331,3 +331,14 @@ def test_admin_unit_with_unknown_successor_is_rejected() -> None:
     )
     with pytest.raises(CatalogError, match="successor 'zz'"):
         AdminUnitTable.load(text)
+
+
+def test_class_boundaries_are_not_limits() -> None:
+    rules = CAT.limit_rules(regulation="QCVN 08:2023/BTNMT", column="river-D")
+    bounds = [r for r in rules if r.kind == "class_bound"]
+    assert {r.parameter_code for r in bounds} >= {"BOD5", "TOC", "TP", "TN", "COLIFORM"}
+    assert not any(r.is_limit for r in bounds)
+    (tss_c,) = CAT.limit_rules(
+        regulation="QCVN 08:2023/BTNMT", column="river-C", parameter_code="TSS"
+    )
+    assert tss_c.kind == "class_bound"

@@ -183,3 +183,21 @@ def test_episode_input_errors() -> None:
         detect_episodes([2, 1], [60, 60], rule(maximum=50))
     with pytest.raises(ValueError, match="length"):
         detect_episodes([1, 2], [60], rule(maximum=50))
+
+
+def test_class_bound_and_not_detected_rows() -> None:
+    from quantrac.catalog import get_catalog
+
+    cat = get_catalog()
+    (bod_d,) = [
+        r
+        for r in cat.limit_rules(
+            regulation="QCVN 08:2023/BTNMT", column="river-D", parameter_code="BOD5"
+        )
+        if r.kind == "class_bound"
+    ]
+    with pytest.raises(ValueError, match="not a limit"):
+        check(bod_d, 12.0)
+    (benzidine,) = [r for r in cat.limits if r.parameter_name == "Benzidine"]
+    assert check(benzidine, 0.0).exceeded is False
+    assert check(benzidine, 0.001).exceeded is True
