@@ -35,6 +35,11 @@ EXTRA_COLUMNS = (
 
 #: Concentrations at a stack are regulated in mg/Nm³ (QCVN 19), ambient ones in µg/Nm³.
 STACK_CONCENTRATION_UNIT = "mg/Nm3"
+SOLID_CONCENTRATION_UNIT = "mg/kg"
+WATER_CONCENTRATION_UNIT = "mg/L"
+AIR_CONCENTRATION_UNIT = "µg/Nm3"
+SOLID_MEDIA = frozenset({"soil", "sediment"})
+WATER_MEDIA = frozenset({"surface_water", "groundwater", "seawater", "rain", "wastewater"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,12 +137,27 @@ class ParameterTable:
         raise UnknownParameter(name, nearest(name, names), context=where)
 
     def canonical_unit(self, code: str, medium: str | None = None) -> str:
-        """The unit a parameter is stored in at a station of `medium`."""
+        """The unit a parameter is stored in at a station of `medium`.
+
+        The catalogue gives one unit per parameter; a concentration is expressed per medium:
+        a stack in mg/Nm³ (QCVN 19), soil and sediment as mass fractions in mg/kg dry weight
+        (QCVN 03:2023; its values are not in the reference pack), water in mg/L even for
+        substances the catalogue lists in an air unit (benzene, PCE), and ambient air in
+        µg/Nm³ even for those it lists in a water unit.
+        """
         p = self.get(code)
+        unit = self.units.find(p.unit)
+        if medium is None or unit is None or unit.dimension != "mass_concentration":
+            return p.unit
         if medium == "stack_emission":
-            unit = self.units.find(p.unit)
-            if unit is not None and unit.dimension == "mass_concentration":
-                return STACK_CONCENTRATION_UNIT
+            return STACK_CONCENTRATION_UNIT
+        if medium in SOLID_MEDIA:
+            return SOLID_CONCENTRATION_UNIT
+        air_unit = p.unit.endswith("Nm3")
+        if medium in WATER_MEDIA and air_unit:
+            return WATER_CONCENTRATION_UNIT
+        if medium == "ambient_air" and not air_unit:
+            return AIR_CONCENTRATION_UNIT
         return p.unit
 
 

@@ -110,6 +110,17 @@ def conversion(source: Unit, target: Unit, molar_mass: float | None = None) -> t
         shift = float(f"{(source.offset - target.offset) / target.factor:.12g}")
         return scale, shift
     dims = {source.dimension, target.dimension}
+    if dims == {"mass_fraction", "mass_concentration"} and {source.symbol, target.symbol} & {
+        "mg/kg",
+        "g/kg",
+        "%w",
+    }:
+        # Lab sheets for soil often write mg/L-style units loosely; a mass fraction and a
+        # concentration are different quantities, so refuse rather than guess.
+        raise UnitConversionError(
+            f"{source.symbol} is a {source.dimension.replace('_', ' ')} and {target.symbol} a "
+            f"{target.dimension.replace('_', ' ')}: soil and sediment results need mg/kg"
+        )
     if dims == {"mixing_ratio", "mass_concentration"}:
         if not molar_mass:
             raise UnitConversionError(

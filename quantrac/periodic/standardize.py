@@ -305,14 +305,8 @@ class _Standardizer:
 
 
 def canonical_unit(catalog: Catalog, code: str, medium: str) -> str:
-    """The unit a result is stored in: the catalogue's, except that soil and sediment hold
-    mass fractions (mg/kg dry weight), not the water concentrations (mg/L) the catalogue gives
-    metals. Mirrors the catalogue's own stack-emission rule; belongs in `catalog.parameters`.
-    """
-    unit = catalog.parameters.canonical_unit(code, medium)
-    if medium in SOLID_MEDIA and catalog.units.get(unit).dimension == "mass_concentration":
-        return SOLID_CONCENTRATION_UNIT
-    return unit
+    """The unit a result is stored in (per medium: mg/kg for soil and sediment, …)."""
+    return catalog.parameters.canonical_unit(code, medium)
 
 
 def _linear(value: float | None, resolved: _Resolved) -> float | None:

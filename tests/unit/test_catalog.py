@@ -342,3 +342,26 @@ def test_class_boundaries_are_not_limits() -> None:
         regulation="QCVN 08:2023/BTNMT", column="river-C", parameter_code="TSS"
     )
     assert tss_c.kind == "class_bound"
+
+
+@pytest.mark.parametrize(
+    ("code", "medium", "unit"),
+    [
+        ("CD", "soil", "mg/kg"),
+        ("PB", "sediment", "mg/kg"),
+        ("CD", "surface_water", "mg/L"),
+        ("BENZENE", "surface_water", "mg/L"),
+        ("BENZENE", "ambient_air", "µg/Nm3"),
+        ("SO2", "stack_emission", "mg/Nm3"),
+        ("PH", "soil", "-"),
+        ("TEMP", "stack_emission", "°C"),
+    ],
+)
+def test_storage_unit_depends_on_the_medium(code: str, medium: str, unit: str) -> None:
+    assert CAT.canonical_unit(code, medium).symbol == unit
+
+
+def test_soil_concentration_in_a_water_unit_is_refused() -> None:
+    with pytest.raises(UnitConversionError, match="mg/kg"):
+        CAT.to_canonical([1.0], "mg/L", "CD", "soil")
+    assert CAT.to_canonical([1.0], "g/kg", "CD", "soil")[0] == pytest.approx(1000.0)
