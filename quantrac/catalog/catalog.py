@@ -48,7 +48,25 @@ class Catalog:
     def _check_limits(self) -> None:
         from quantrac.errors import CatalogError
 
+        seen: dict[tuple, int] = {}
         for rule in self.limits:
+            key = (
+                rule.regulation,
+                rule.medium,
+                rule.parameter_name,
+                rule.column,
+                rule.averaging,
+                rule.valid_from,
+                rule.valid_to,
+            )
+            if key in seen:
+                raise CatalogError(
+                    "qcvn_limits.csv",
+                    rule.line,
+                    f"same rule as line {seen[key]} (regulation, parameter, "
+                    "column, averaging period and dates)",
+                )
+            seen[key] = rule.line
             if rule.parameter_code and rule.parameter_code not in self.parameters.by_code:
                 raise CatalogError(
                     "limit_parameters.csv",

@@ -12,6 +12,7 @@ from quantrac.cli import (
     catalog_cmd,
     demo_cmd,
     import_cmd,
+    indices_cmd,
     ingest_cmd,
     registry_cmd,
     server_cmd,
@@ -38,6 +39,12 @@ app.add_typer(catalog_cmd.catalog_app, name="catalog")
 app.command("ingest")(ingest_cmd.ingest)
 app.command("import")(import_cmd.import_file)
 app.command("template")(import_cmd.template)
+app.command("aqi")(indices_cmd.aqi)
+app.command("wqi")(indices_cmd.wqi)
+app.command("compliance")(indices_cmd.compliance)
+app.command("events")(indices_cmd.events)
+app.command("compute-indices")(indices_cmd.compute_indices)
+app.add_typer(indices_cmd.alerts_app, name="alerts")
 app.add_typer(ingest_cmd.archive_app, name="archive")
 
 #: Exit codes: 0 ok, 1 usage (Typer), 2 bad input or unknown name, 3 conflict.

@@ -3,15 +3,15 @@ stations and series to province names, parameter names and limits."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from quantrac.catalog import Catalog, get_catalog
 from quantrac.store.db import Store
-from quantrac.store.schema import admin_unit, limit_rule, parameter
+from quantrac.store.schema import admin_unit, event, limit_rule, parameter
 
 
 def sync_catalog(store: Store, catalog: Catalog | None = None) -> None:
-    """Upsert admin units and parameters; replace limit rules (they have no dependants yet)."""
+    """Upsert admin units, parameters and limit rules; safe to run on every start."""
     catalog = catalog or get_catalog()
     with store.write() as conn:
         have = set(conn.scalars(select(admin_unit.c.key)))
@@ -47,27 +47,57 @@ def sync_catalog(store: Store, catalog: Catalog | None = None) -> None:
                 conn.execute(update(parameter).where(parameter.c.code == p.code).values(**values))
             else:
                 conn.execute(insert(parameter).values(code=p.code, **values))
-        conn.execute(delete(limit_rule))
-        conn.execute(
-            insert(limit_rule),
-            [
-                {
-                    "regulation": r.regulation,
-                    "medium": r.medium,
-                    "parameter_code": r.parameter_code,
-                    "parameter_name": r.parameter_name,
-                    "unit": r.unit,
-                    "column_class": r.column,
-                    "minimum": r.minimum,
-                    "maximum": r.maximum,
-                    "averaging": r.averaging,
-                    "valid_from": r.valid_from,
-                    "valid_to": r.valid_to,
-                    "scalable": r.scalable,
-                    "kind": r.kind,
-                    "confidence": r.confidence,
-                    "source": r.source,
-                }
-                for r in catalog.limits
-            ],
+        _sync_limit_rules(conn, catalog)
+
+
+def _rule_key(values: dict) -> tuple:
+    """A rule's identity across catalogue versions (ids must stay stable: events point at them)."""
+    return (
+        values["regulation"],
+        values["medium"],
+        values["parameter_name"],
+        values["column_class"],
+        values["averaging"],
+        values["valid_from"],
+        values["valid_to"],
+    )
+
+
+def _sync_limit_rules(conn: Connection, catalog: Catalog) -> None:
+    """Update rules in place, add new ones, and drop only rules nothing refers to any more."""
+    wanted = {}
+    for r in catalog.limits:
+        values = {
+            "regulation": r.regulation,
+            "medium": r.medium,
+            "parameter_code": r.parameter_code,
+            "parameter_name": r.parameter_name,
+            "unit": r.unit,
+            "column_class": r.column,
+            "minimum": r.minimum,
+            "maximum": r.maximum,
+            "averaging": r.averaging,
+            "valid_from": r.valid_from,
+            "valid_to": r.valid_to,
+            "scalable": r.scalable,
+            "kind": r.kind,
+            "confidence": r.confidence,
+            "source": r.source,
+        }
+        wanted[_rule_key(values)] = values
+    stored = {
+        _rule_key(dict(row)): row["id"] for row in conn.execute(select(limit_rule)).mappings()
+    }
+    for key, values in wanted.items():
+        if key in stored:
+            conn.execute(update(limit_rule).where(limit_rule.c.id == stored[key]).values(**values))
+        else:
+            conn.execute(insert(limit_rule).values(**values))
+    gone = [rid for key, rid in stored.items() if key not in wanted]
+    if gone:
+        used = set(
+            conn.scalars(select(event.c.limit_rule_id).where(event.c.limit_rule_id.in_(gone)))
         )
+        unused = [rid for rid in gone if rid not in used]
+        if unused:
+            conn.execute(delete(limit_rule).where(limit_rule.c.id.in_(unused)))

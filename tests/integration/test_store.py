@@ -247,3 +247,30 @@ def test_two_writer_processes_on_sqlite_do_not_lock_each_other(
     errors = [p.communicate(timeout=120)[1] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], errors
     assert _count(store) == 20_000
+
+
+def test_catalogue_sync_keeps_limit_rule_ids_that_events_refer_to(store: Store) -> None:
+    from quantrac.store.catalog_sync import sync_catalog
+    from quantrac.store.schema import event, limit_rule
+
+    sid = _station(store)
+    with store.read() as conn:
+        ids = {i: m for i, m in conn.execute(select(limit_rule.c.id, limit_rule.c.maximum))}
+        rule_id = next(iter(ids))
+        station_id = conn.scalar(select(station.c.id))
+    with store.write() as conn:
+        conn.execute(
+            event.insert().values(
+                kind="exceedance",
+                station_id=station_id,
+                series_id=sid,
+                limit_rule_id=rule_id,
+                status="open",
+                started_at=T0,
+                last_at=T0,
+            )
+        )
+    sync_catalog(store)
+    sync_catalog(store)
+    with store.read() as conn:
+        assert {i: m for i, m in conn.execute(select(limit_rule.c.id, limit_rule.c.maximum))} == ids
