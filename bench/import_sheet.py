@@ -14,16 +14,13 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import tempfile
 import time
-import uuid
-from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from stores import bench_stores
 
 from quantrac.periodic import ImportReport, import_sheet
 from quantrac.store.catalog_sync import sync_catalog
-from quantrac.store.db import Store, normalize_url
+from quantrac.store.db import Store
 from quantrac.store.migrate import upgrade
 from quantrac.store.registry import StationSpec, create_station
 
@@ -115,22 +112,8 @@ def main() -> None:
     args = ap.parse_args()
     data = make_csv(args.samples, args.stations)
     lines: list[str] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        store = Store(f"sqlite:///{Path(tmp) / 'bench.db'}")
-        lines += run_backend("SQLite", store, data, args.stations)
-        store.dispose()
-    if args.pg_url:
-        admin = create_engine(normalize_url(args.pg_url), isolation_level="AUTOCOMMIT")
-        db = f"quantrac_bench_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{db}"'))
-        try:
-            store = Store(admin.url.set(database=db).render_as_string(hide_password=False))
-            lines += run_backend("PostgreSQL", store, data, args.stations)
-            store.dispose()
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+    for name, store in bench_stores(args.pg_url):
+        lines += run_backend(name, store, data, args.stations)
     size = len(data) / 1e6
     print(
         f"\n{args.samples:,} samples × {len(COLUMNS)} parameters, {args.stations} stations, "

@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 import time
-import uuid
 from collections.abc import Callable
-from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
+from stores import bench_stores
 
-from quantrac.store.db import Store, normalize_url
+from quantrac.store.db import Store
 from quantrac.store.migrate import upgrade
 from quantrac.store.observations import ObservationRow, write_observations
 from quantrac.store.schema import series, station
@@ -138,22 +136,8 @@ def main() -> None:
     ap.add_argument("--pg-url", default=os.environ.get("QUANTRAC_TEST_DATABASE_URL"))
     args = ap.parse_args()
     results: list[tuple[str, ...]] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        store = Store(f"sqlite:///{Path(tmp) / 'bench.db'}")
-        results += run_backend("SQLite", store, args.rows, args.series)
-        store.dispose()
-    if args.pg_url:
-        admin = create_engine(normalize_url(args.pg_url), isolation_level="AUTOCOMMIT")
-        db = f"quantrac_bench_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{db}"'))
-        try:
-            store = Store(str(admin.url.set(database=db).render_as_string(hide_password=False)))
-            results += run_backend("PostgreSQL", store, args.rows, args.series)
-            store.dispose()
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+    for name, store in bench_stores(args.pg_url):
+        results += run_backend(name, store, args.rows, args.series)
     print(f"\n{args.rows:,} observations, {args.series} series, {os.cpu_count()} cores\n")
     print("| backend | path | observations/s | time ÷ floor |")
     print("|---|---|---:|---:|")

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
+from pydantic import BaseModel
 
 from quantrac.cli.common import console, local_time, open_store, table
 from quantrac.errors import ValidationError
 from quantrac.i18n import t
 from quantrac.store import registry
 from quantrac.store.station_import import import_stations
+
+M = TypeVar("M", bound=BaseModel)
 
 stations_app = typer.Typer(help="Trạm quan trắc (monitoring stations).", no_args_is_help=True)
 orgs_app = typer.Typer(help="Tổ chức, doanh nghiệp (organizations).", no_args_is_help=True)
@@ -101,7 +104,8 @@ def add_station(
     interval: Annotated[int | None, typer.Option(help="Reporting interval, seconds")] = None,
 ) -> None:
     """Register a station."""
-    spec = _spec(
+    spec = _validated(
+        registry.StationSpec,
         dict(
             code=code,
             name=name,
@@ -118,7 +122,7 @@ def add_station(
             kq=kq,
             kf=kf,
             reporting_interval_s=interval,
-        )
+        ),
     )
     registry.create_station(open_store(), spec)
     console.print(f"[green]{t('Created station')}[/] {code}")
@@ -191,7 +195,10 @@ def add_org(
     tax_code: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Register an organization (agency, enterprise, lab)."""
-    spec = _org_spec(dict(code=code, name=name, kind=kind, admin_unit=province, tax_code=tax_code))
+    spec = _validated(
+        registry.OrganizationSpec,
+        dict(code=code, name=name, kind=kind, admin_unit=province, tax_code=tax_code),
+    )
     registry.create_organization(open_store(), spec)
     console.print(f"[green]{t('Created organization')}[/] {code}")
 
@@ -213,21 +220,10 @@ def _raise_validation(e: Exception) -> None:
     raise e
 
 
-def _spec(values: dict[str, object]) -> registry.StationSpec:
+def _validated(model: type[M], values: dict[str, object]) -> M:
+    """Options the user gave (None = not given), validated into `model` with clear errors."""
     try:
-        return registry.StationSpec.model_validate(
-            {k: v for k, v in values.items() if v is not None}
-        )
-    except Exception as e:
-        _raise_validation(e)
-        raise
-
-
-def _org_spec(values: dict[str, object]) -> registry.OrganizationSpec:
-    try:
-        return registry.OrganizationSpec.model_validate(
-            {k: v for k, v in values.items() if v is not None}
-        )
+        return model.model_validate({k: v for k, v in values.items() if v is not None})
     except Exception as e:
         _raise_validation(e)
         raise
