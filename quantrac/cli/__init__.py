@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from quantrac.cli import (
+    analysis_cmd,
     catalog_cmd,
     demo_cmd,
     import_cmd,
@@ -45,6 +46,11 @@ app.command("compliance")(indices_cmd.compliance)
 app.command("events")(indices_cmd.events)
 app.command("compute-indices")(indices_cmd.compute_indices)
 app.add_typer(indices_cmd.alerts_app, name="alerts")
+app.add_typer(analysis_cmd.qc_app, name="qc")
+app.add_typer(analysis_cmd.review_app, name="review")
+app.command("trend")(analysis_cmd.trend)
+app.command("forecast")(analysis_cmd.forecast)
+app.command("tamper")(analysis_cmd.tamper)
 app.add_typer(ingest_cmd.archive_app, name="archive")
 
 #: Exit codes: 0 ok, 1 usage (Typer), 2 bad input or unknown name, 3 conflict.
