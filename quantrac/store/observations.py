@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -51,30 +51,11 @@ class WriteResult:
     revised: int
     unchanged: int
     duplicates_in_batch: int
+    #: Differing values refused because staff corrected that value (the raw file keeps them).
+    protected: int = 0
 
     def __add__(self, other: WriteResult) -> WriteResult:
-        return WriteResult(
-            *(
-                a + b
-                for a, b in zip(
-                    (
-                        self.received,
-                        self.inserted,
-                        self.revised,
-                        self.unchanged,
-                        self.duplicates_in_batch,
-                    ),
-                    (
-                        other.received,
-                        other.inserted,
-                        other.revised,
-                        other.unchanged,
-                        other.duplicates_in_batch,
-                    ),
-                    strict=True,
-                )
-            )
-        )
+        return WriteResult(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
 
 
 _STAGE_COLUMNS = "series_id, time, value, device_status, qc_flag, qc_reasons, raw_file_id"
@@ -239,20 +220,39 @@ def _merge(
 ) -> WriteResult:
     """The general path: staging table, revisions for changed keys, one write."""
     cur = dbapi.cursor()
+    merge = _merge_sqlite if store.is_sqlite else _merge_postgres
     try:
-        if store.is_sqlite:
-            revised, written = _merge_sqlite(cur, rows, source, changed_by, reason, now)
-        else:
-            revised, written = _merge_postgres(cur, rows, source, changed_by, reason, now)
+        revised, written, protected = merge(cur, rows, source, changed_by, reason, now)
     finally:
         cur.close()
     return WriteResult(
         received=len(rows),
         inserted=written - revised,
         revised=revised,
-        unchanged=len(rows) - written,
+        unchanged=len(rows) - written - protected,
         duplicates_in_batch=duplicates,
+        protected=protected,
     )
+
+
+#: Revisions whose source starts with this were made by staff (quantrac.review).
+STAFF_SOURCE_PREFIX = "review:"
+STAFF_CORRECTION = "review:correct"
+
+
+def _protection(source: str, alias: str, ph: str) -> tuple[str, tuple[str, ...]]:
+    """SQL that keeps a staff-corrected value from being overwritten by automatic data.
+
+    A person's correction is deliberate: a station re-sending its original file must not put
+    the wrong value back. Staff sources themselves may change it again.
+    """
+    if source.startswith(STAFF_SOURCE_PREFIX):
+        return "", ()
+    clause = (
+        "EXISTS (SELECT 1 FROM observation_revision r WHERE r.series_id = "
+        f"{alias}.series_id AND r.time = {alias}.time AND r.source = {ph})"
+    )
+    return clause, (STAFF_CORRECTION,)
 
 
 _REVISION_COLUMNS = (
@@ -268,7 +268,7 @@ def _merge_sqlite(
     changed_by: str | None,
     reason: str | None,
     now: int,
-) -> tuple[int, int]:
+) -> tuple[int, int, int]:
     cur.execute(
         "CREATE TEMP TABLE IF NOT EXISTS obs_stage (series_id INTEGER, time INTEGER, "
         "value REAL, device_status INTEGER, qc_flag INTEGER, qc_reasons TEXT, "
@@ -276,16 +276,27 @@ def _merge_sqlite(
     )
     cur.execute("DELETE FROM obs_stage")
     cur.executemany(f"INSERT INTO obs_stage ({_STAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    changed = "(o.value IS NOT s.value OR o.device_status IS NOT s.device_status)"
+    guard, guard_args = _protection(source, "s", "?")
+    protected = 0
+    if guard:
+        cur.execute(
+            "SELECT count(*) FROM obs_stage s JOIN observation o ON o.series_id = s.series_id "
+            f"AND o.time = s.time WHERE {changed} AND {guard}",
+            guard_args,
+        )
+        protected = int(cur.fetchone()[0])
+    not_guarded = f"AND NOT {guard}" if guard else ""
     cur.execute(
         f"INSERT INTO observation_revision ({_REVISION_COLUMNS}) "
         "SELECT s.series_id, s.time, o.value, s.value, o.device_status, s.device_status, "
         "o.qc_flag, s.qc_flag, ?, ?, ?, ? "
         "FROM obs_stage s JOIN observation o ON o.series_id = s.series_id "
-        "AND o.time = s.time "
-        "WHERE o.value IS NOT s.value OR o.device_status IS NOT s.device_status",
-        (source, changed_by, reason, now),
+        f"AND o.time = s.time WHERE {changed} {not_guarded}",
+        (source, changed_by, reason, now, *guard_args),
     )
     revised = max(cur.rowcount, 0)
+    upsert_guard, upsert_args = _protection(source, "observation", "?")
     cur.execute(
         f"INSERT INTO observation ({_STAGE_COLUMNS}, received_at) "
         f"SELECT {_STAGE_COLUMNS}, ? FROM obs_stage WHERE true "
@@ -293,13 +304,14 @@ def _merge_sqlite(
         "device_status = excluded.device_status, qc_flag = excluded.qc_flag, "
         "qc_reasons = excluded.qc_reasons, raw_file_id = excluded.raw_file_id, "
         "received_at = excluded.received_at "
-        "WHERE observation.value IS NOT excluded.value "
-        "OR observation.device_status IS NOT excluded.device_status",
-        (now,),
+        "WHERE (observation.value IS NOT excluded.value "
+        "OR observation.device_status IS NOT excluded.device_status)"
+        + (f" AND NOT {upsert_guard}" if upsert_guard else ""),
+        (now, *upsert_args),
     )
     written = max(cur.rowcount, 0)
     cur.execute("DELETE FROM obs_stage")
-    return revised, written
+    return revised, written, protected
 
 
 def _merge_postgres(
@@ -309,7 +321,7 @@ def _merge_postgres(
     changed_by: str | None,
     reason: str | None,
     now: int,
-) -> tuple[int, int]:
+) -> tuple[int, int, int]:
     """One statement joins staging with stored rows once and feeds the revision insert, the
     update of changed rows and the insert of new ones."""
     # Room to hash a large batch in memory rather than on disk.
@@ -323,15 +335,18 @@ def _merge_postgres(
         for r in rows:
             copy.write_row(r)
     cur.execute("ANALYZE obs_stage")
+    guard, _ = _protection(source, "d", "%(staff)s")
     cur.execute(
         "WITH j AS ("
         "  SELECT s.*, o.value AS old_value, o.device_status AS old_status, "
         "         o.qc_flag AS old_flag, o.series_id IS NOT NULL AS existed "
         "  FROM obs_stage s LEFT JOIN observation o "
         "    ON o.series_id = s.series_id AND o.time = s.time), "
-        "changed AS ("
+        "differs AS ("
         "  SELECT * FROM j WHERE existed AND (old_value IS DISTINCT FROM value "
         "    OR old_status IS DISTINCT FROM device_status)), "
+        "changed AS ("
+        f"  SELECT * FROM differs d {'WHERE NOT ' + guard if guard else ''}), "
         "rev AS ("
         f"  INSERT INTO observation_revision ({_REVISION_COLUMNS}) "
         "  SELECT series_id, time, old_value, value, old_status, device_status, old_flag, "
@@ -352,11 +367,12 @@ def _merge_postgres(
         "    qc_reasons = excluded.qc_reasons, raw_file_id = excluded.raw_file_id, "
         "    received_at = excluded.received_at RETURNING 1) "
         "SELECT (SELECT count(*) FROM rev), (SELECT count(*) FROM upd), "
-        "(SELECT count(*) FROM ins)",
-        {"source": source, "by": changed_by, "why": reason, "now": now},
+        "(SELECT count(*) FROM ins), "
+        "(SELECT count(*) FROM differs) - (SELECT count(*) FROM changed)",
+        {"source": source, "by": changed_by, "why": reason, "now": now, "staff": STAFF_CORRECTION},
     )
-    revised, updated, inserted = cur.fetchone()
-    return int(revised), int(updated) + int(inserted)
+    revised, updated, inserted, protected = cur.fetchone()
+    return int(revised), int(updated) + int(inserted), int(protected)
 
 
 @dataclass(frozen=True, slots=True)

@@ -206,14 +206,17 @@ def test_correction_keeps_the_old_value_in_the_trail(store: Store) -> None:
         correct_value(store, sid, T0, float("nan"), by="pham.d", reason="x")
 
 
-def test_qc_job_leaves_a_corrected_value_alone_until_the_station_resends(store: Store) -> None:
+def test_a_corrected_value_survives_the_qc_job_and_a_resent_file(store: Store) -> None:
     sid = _hourly(store)
     correct_value(store, sid, T0 + 3 * H, 400.0, by="pham.d", reason="đã đối chiếu sổ tay")
     outcome = qc_series(store, sid, start=T0, end=T0 + 48 * H)
     assert outcome.staff_kept == 1
-    write_observations(store, [ObservationRow(sid, T0 + 3 * H, 46.0, 0, 2)], source="ftp:resent")
-    assert qc_series(store, sid, start=T0, end=T0 + 48 * H).staff_kept == 0
-    assert [r.source for r in history(store, sid)] == ["review:correct", "ftp:resent"]
+    resent = write_observations(
+        store, [ObservationRow(sid, T0 + 3 * H, 46.0, 0, 2)], source="ftp:resent"
+    )
+    assert resent.protected == 1
+    assert qc_series(store, sid, start=T0, end=T0 + 48 * H).staff_kept == 1
+    assert [r.source for r in history(store, sid)] == ["review:correct"]
 
 
 def test_report_counts_flags_reasons_and_approved_rows(store: Store) -> None:

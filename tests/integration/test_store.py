@@ -274,3 +274,26 @@ def test_catalogue_sync_keeps_limit_rule_ids_that_events_refer_to(store: Store) 
     sync_catalog(store)
     with store.read() as conn:
         assert {i: m for i, m in conn.execute(select(limit_rule.c.id, limit_rule.c.maximum))} == ids
+
+
+def test_a_staff_correction_is_not_undone_by_a_resent_file(store: Store) -> None:
+    from quantrac.review.edits import correct_value
+
+    sid = _station(store)
+    original = [ObservationRow(sid, T0, 950.0, 0), ObservationRow(sid, T0 + 300, 20.0, 0)]
+    write_observations(store, original, source="ftp:a.txt")
+    correct_value(store, sid, T0, 95.0, by="tran.thi.b", reason="decimal point slipped")
+    again = write_observations(store, original, source="ftp:a.txt")
+    assert (again.protected, again.revised, again.unchanged) == (1, 0, 1)
+    assert read_series(store, sid).value.tolist() == [95.0, 20.0]
+    other = write_observations(store, [ObservationRow(sid, T0, 951.0, 0)], source="mqtt:x")
+    assert other.protected == 1 and read_series(store, sid).value.tolist()[0] == 95.0
+    # A person may still change it again.
+    staff = write_observations(
+        store,
+        [ObservationRow(sid, T0, 96.0, 0)],
+        source="review:correct",
+        changed_by="tran.thi.b",
+        reason="second look",
+    )
+    assert staff.revised == 1 and read_series(store, sid).value.tolist()[0] == 96.0
