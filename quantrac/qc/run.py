@@ -190,16 +190,48 @@ def _unsort(result: CheckResult, order: NDArray[np.intp]) -> CheckResult:
 
 
 def _value_checks(
-    ts: NDArray[np.int64], vs: NDArray[np.float64], config: QcConfig, step: int | None
+    ts: NDArray[np.int64],
+    values: NDArray[np.float64],
+    config: QcConfig,
+    step: int | None,
+    excluded: NDArray[np.bool_] | None = None,
 ) -> dict[str, CheckResult]:
-    """Range, spike, rate of change and flat line on the time-sorted series."""
+    """Range, spike, rate of change and flat line on the time-sorted series.
+
+    `excluded` marks values measured while the device was calibrating or faulty: they are
+    judged by the status check alone and are no neighbour for the others (otherwise the first
+    normal value after a calibration against a pH 4 buffer would look like a jump).
+    """
     th = config.thresholds
     out: dict[str, CheckResult] = {}
     bounds = (th.gross_min, th.gross_max, th.plausible_min, th.plausible_max)
     if "range" in config.checks and any(b is not None for b in bounds):
         out["range"] = range_test(
-            vs, (th.gross_min, th.gross_max), (th.plausible_min, th.plausible_max)
+            values, (th.gross_min, th.gross_max), (th.plausible_min, th.plausible_max)
         )
+    if excluded is not None and excluded.any():
+        keep = ~excluded
+        inner = _context_checks(ts[keep], values[keep], config, step, out.get("range"), keep)
+        for name, result in inner.items():
+            out[name] = _expand(result, keep)
+        return out
+    out.update(_context_checks(ts, values, config, step, out.get("range"), None))
+    return out
+
+
+def _context_checks(
+    ts: NDArray[np.int64],
+    vs: NDArray[np.float64],
+    config: QcConfig,
+    step: int | None,
+    range_result: CheckResult | None,
+    keep: NDArray[np.bool_] | None,
+) -> dict[str, CheckResult]:
+    """Checks that compare a value with its neighbours (spike, rate of change, flat line)."""
+    th = config.thresholds
+    out: dict[str, CheckResult] = {}
+    if range_result is not None:
+        out["range"] = range_result if keep is None else _subset(range_result, keep)
     if "spike" in config.checks and th.spike is not None:
         gap = step * config.spike_max_gap_steps if step else None
         out["spike"] = spike_test(vs, th.spike, times=ts, max_gap_s=gap)
@@ -228,7 +260,24 @@ def _value_checks(
             suspect_seconds=th.flat_suspect_seconds,
             bad_seconds=th.flat_bad_seconds,
         )
+    out.pop("range", None)
     return out
+
+
+def _subset(result: CheckResult, keep: NDArray[np.bool_]) -> CheckResult:
+    return CheckResult(result.flags[keep], {c: m[keep] for c, m in result.reasons.items()})
+
+
+def _expand(result: CheckResult, keep: NDArray[np.bool_]) -> CheckResult:
+    """Back to the full series; the values left out were not evaluated by this check."""
+    flags = np.full(keep.shape, QcFlag.NOT_EVALUATED, dtype=result.flags.dtype)
+    flags[keep] = result.flags
+    reasons = {}
+    for code, mask in result.reasons.items():
+        full = np.zeros(keep.shape, dtype=bool)
+        full[keep] = mask
+        reasons[code] = full
+    return CheckResult(flags, reasons)
 
 
 def _cross_checks(
@@ -276,12 +325,17 @@ def run_qc(
     step = config.expected_interval_s or sampling_interval(t)
     order = np.argsort(t, kind="stable")
 
+    status_result = None
+    excluded = None
+    if "device_status" in config.checks and status is not None:
+        status_result = device_status_test(status, config.status_meanings)
+        excluded = (status_result.flags == QcFlag.BAD)[order]
     results: dict[str, CheckResult] = {
         name: _unsort(result, order)
-        for name, result in _value_checks(t[order], v[order], config, step).items()
+        for name, result in _value_checks(t[order], v[order], config, step, excluded).items()
     }
-    if "device_status" in config.checks and status is not None:
-        results["device_status"] = device_status_test(status, config.status_meanings)
+    if status_result is not None:
+        results["device_status"] = status_result
     if "timestamp" in config.checks:
         results["timestamp"] = timestamp_test(
             t,

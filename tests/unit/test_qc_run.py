@@ -359,7 +359,7 @@ def test_every_reason_has_vietnamese_and_english_text() -> None:
 
 def test_checks_only_emit_catalogued_reasons() -> None:
     t, v = diurnal(n=400)
-    v[10], v[20:60], v[100] = 9000.0, 3.0, np.nan
+    v[10], v[20:80], v[100] = 9000.0, 3.0, np.nan  # 30 measured (status 00/07) values
     t[200] = t[199]
     result = run_qc(
         Series("COD", "wastewater", t, v, status=["00", "01", "02", "07"] * 100),
@@ -429,3 +429,23 @@ def test_automatic_qc_agrees_with_the_providers_review(shared_dir: Path) -> None
     print(f"\nInvalid rows flagged {invalid_caught:.1%}, Valid rows flagged {valid_flagged:.2%}")
     assert invalid_caught >= 0.8
     assert valid_flagged <= 0.01
+
+
+def test_values_after_a_calibration_are_not_compared_with_the_calibration_standard() -> None:
+    """Calibrating against a pH 4 buffer: the readings under status 01 are bad by status
+    alone, and the first normal reading afterwards is not a 'jump' from 4 back to 7."""
+    from quantrac.qc.config import config_for
+    from quantrac.qc.run import Series, run_qc
+
+    n = 48
+    times = np.arange(n, dtype=np.int64) * 300
+    values = 7.1 + 0.01 * np.sin(np.arange(n))
+    status = np.array(["00"] * n)
+    values[20:26] = 4.01
+    status[20:26] = "01"
+    result = run_qc(
+        Series("PH", "surface_water", times, values, status), config_for("PH", "surface_water")
+    )
+    flagged = set(result.flagged().tolist())
+    assert flagged == set(range(20, 26))
+    assert all(result.reasons[i] == ("status_calibrating",) for i in range(20, 26))
