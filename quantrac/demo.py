@@ -19,6 +19,7 @@ from importlib import resources
 import numpy as np
 
 from quantrac.pipeline.standardize import Reading
+from quantrac.store.db import Store
 from quantrac.store.observations import ObservationRow, WriteResult, write_observations
 from quantrac.store.registry import OrganizationSpec, StationSpec, ensure_series
 
@@ -158,7 +159,7 @@ GENERATED_SERIES: dict[str, list[SeriesModel]] = {
         SeriesModel("pH", "", 7.6, 0.02, 0.02, 12),
         SeriesModel("COD", "mg/l", 96.0, 0.25, 0.12, 11),
         SeriesModel("TSS", "mg/l", 48.0, 0.2, 0.15, 11),
-        SeriesModel("Amoni", "mg/l", 6.5, 0.3, 0.15, 11),
+        SeriesModel("Amoni", "mg/l", 5.4, 0.3, 0.12, 11),
         SeriesModel("Color", "Pt-Co", 80.0, 0.3, 0.1, 11),
     ],
     "NB_XM_KT": [
@@ -274,4 +275,35 @@ def load_demo(
         total += store_readings(store, readings, source="demo:generated")  # type: ignore[arg-type]
         if progress:
             progress(code, len(readings))
+    derive_demo(store, end)  # type: ignore[arg-type]
+    if progress:
+        progress("indices", 0)
     return total
+
+
+def derive_demo(store: Store, end: datetime) -> None:
+    """What a department does next with fresh data: approve it for publication, compute
+    VN_AQI, and check the enterprise outlet against its QCVN column (events).
+
+    Approval is by the demo account; in real use staff approve after review.
+    """
+    from sqlalchemy import func, select
+
+    from quantrac.jobs.compliance_job import run_compliance
+    from quantrac.jobs.indices_job import run_indices
+    from quantrac.review.approval import mark_period
+    from quantrac.store.schema import observation, series
+
+    with store.read() as conn:
+        spans = conn.execute(
+            select(series.c.id, func.min(observation.c.time), func.max(observation.c.time))
+            .join(observation, observation.c.series_id == series.c.id)
+            .group_by(series.c.id)
+        ).all()
+    for sid, first, last in spans:
+        mark_period(
+            store, sid, first, last + 1, "approved", by="demo", note="Dữ liệu mẫu (demo data)"
+        )
+    run_indices(store, stations=["HN_DSQ_KK"])
+    stop = int(end.timestamp())
+    run_compliance(store, "HN_DET_NT", stop - 7 * 86400, stop)

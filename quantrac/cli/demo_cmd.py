@@ -20,7 +20,7 @@ def demo(
 
     store = open_store()
     with Progress(console=console, transient=True) as bar:
-        task = bar.add_task(t("Loading demo data"), total=1 + len(GENERATED_SERIES))
+        task = bar.add_task(t("Loading demo data"), total=2 + len(GENERATED_SERIES))
         result = load_demo(store, days=days, progress=lambda code, n: bar.advance(task))
     console.print(
         f"[green]{t('Demo data loaded')}[/]: {result.received:,} "
