@@ -15,8 +15,10 @@ from quantrac.cli import (
     import_cmd,
     indices_cmd,
     ingest_cmd,
+    receivers_cmd,
     registry_cmd,
     server_cmd,
+    users_cmd,
 )
 from quantrac.errors import QuantracError
 from quantrac.i18n import t
@@ -51,6 +53,13 @@ app.add_typer(analysis_cmd.review_app, name="review")
 app.command("trend")(analysis_cmd.trend)
 app.command("forecast")(analysis_cmd.forecast)
 app.command("tamper")(analysis_cmd.tamper)
+app.add_typer(users_cmd.users_app, name="users")
+app.add_typer(users_cmd.keys_app, name="keys")
+app.add_typer(receivers_cmd.ftp_accounts_app, name="ftp-accounts")
+app.command("receive")(receivers_cmd.receive)
+app.command("watch")(receivers_cmd.watch)
+app.command("simulate")(receivers_cmd.simulate)
+app.command("connectivity")(receivers_cmd.connectivity)
 app.add_typer(ingest_cmd.archive_app, name="archive")
 
 #: Exit codes: 0 ok, 1 usage (Typer), 2 bad input or unknown name, 3 conflict.

@@ -28,15 +28,42 @@ def init() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Default QUANTRAC_HTTP_HOST")] = None,
     port: Annotated[int | None, typer.Option(help="Default QUANTRAC_HTTP_PORT")] = None,
+    receivers: Annotated[
+        bool, typer.Option(help="Also run the FTP server, MQTT subscriber, folder watcher")
+    ] = True,
 ) -> None:
-    """Start the web API (and, as they are built, the receivers) in one process."""
+    """Start the web API and the configured receivers (with their ingest worker) in one process."""
+    import signal
+
     import uvicorn
 
     from quantrac.api.app import create_app
+    from quantrac.receivers.service import ReceiverService
 
     settings = get_settings()
     store = open_store()
     host = host or settings.http_host
     port = port or settings.http_port
+    service = ReceiverService.from_settings(store) if receivers else None
+    if service is not None:
+        try:
+            service.start()
+        except OSError as e:  # e.g. the FTP port is taken: the web API still starts
+            console.print(f"[yellow]Không khởi động được bộ nhận dữ liệu:[/] {e}")
+            service = None
+        else:
+            for line in service.describe():
+                console.print(f"[green]●[/] {line}")
     console.print(f"{t('Serving on')} http://{host}:{port}/")
-    uvicorn.run(create_app(store), host=host, port=port, log_level="info")
+
+    def exit_cleanly(signum: int, frame: object) -> None:
+        # uvicorn re-raises SIGTERM after its own shutdown; exit through `finally` below so the
+        # receivers stop cleanly instead of the process dying in the default handler.
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, exit_cleanly)
+    try:
+        uvicorn.run(create_app(store), host=host, port=port, log_level="info")
+    finally:
+        if service is not None:
+            service.stop()

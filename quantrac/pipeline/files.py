@@ -48,10 +48,16 @@ class Quarantine(Exception):
 def _tt10_readings(store: Store, row: RowMapping, data: bytes) -> tuple[list[Reading], list[str]]:
     parsed = read_tt10(data, row["name"])
     problems = [str(p) for p in parsed.problems]
-    if parsed.name is None:
+    if parsed.name is not None:
+        code = parsed.name.station_key
+    elif row["station_code"]:
+        # A name outside the convention (an MQTT message's synthetic name): the station is the
+        # one the transport named (topic or FTP account), recorded by the receiver.
+        code = row["station_code"]
+        problems = [str(p) for p in parsed.problems if p.code != "bad_filename"]
+    else:
         first = parsed.errors[0] if parsed.errors else None
         raise Quarantine(first.message if first else "unreadable file name", None, "filename")
-    code = parsed.name.station_key
     with store.read() as conn:
         known = conn.scalar(
             select(station.c.code).where(station.c.code == code, station.c.retired_at.is_(None))
@@ -89,14 +95,53 @@ def _tt10_readings(store: Store, row: RowMapping, data: bytes) -> tuple[list[Rea
     return readings, problems
 
 
+def _json_readings(store: Store, row: RowMapping, data: bytes) -> tuple[list[Reading], list[str]]:
+    """JSON pushes (MQTT); the station is the topic's, else the payload's ``station``."""
+    from quantrac.codecs.json_readings import read_json_readings
+
+    parsed = read_json_readings(data)
+    code = row["station_code"] or parsed.station
+    if not code:
+        raise Quarantine('the message names no station (topic or "station")', None, "station")
+    if parsed.station and parsed.station != code:
+        raise Quarantine(f"payload station {parsed.station!r} is not {code!r}", None, "station")
+    if not parsed.readings:
+        first = parsed.errors[0] if parsed.errors else None
+        raise Quarantine(str(first) if first else "the message holds no readings", None, None)
+    readings = [
+        Reading(
+            code,
+            r.parameter,
+            r.time,
+            r.value,
+            r.unit,
+            int(r.status) if r.status and r.status.isdigit() else None,
+            where=f"{row['name']} {r.path}",
+        )
+        for r in parsed.readings
+    ]
+    return readings, [str(p) for p in parsed.problems]
+
+
 #: Codecs by name: how a kind of archived file becomes readings. One line per new format.
 HANDLERS: dict[str, Callable[[Store, RowMapping, bytes], tuple[list[Reading], list[str]]]] = {
     "tt10": _tt10_readings,
+    "json": _json_readings,
+    "sta": lambda store, row, data: _sta_readings()(store, row, data),  # noqa: PLW0108
 }
+
+
+def _sta_readings() -> Callable[[Store, RowMapping, bytes], tuple[list[Reading], list[str]]]:
+    """SensorThings bodies archived by the API; imported lazily (the API depends on us)."""
+    from quantrac.api.sta.ingest import sta_readings
+
+    return sta_readings
 
 
 def codec_for(row: RowMapping) -> str:
     name = row["name"].lower()
+    if name.endswith(".sta.json"):
+        return "sta"
     if name.endswith(".json"):
         return "json"
     return "tt10"

@@ -1,0 +1,257 @@
+"""SensorThings observation bodies → readings, for the one ingest pipeline.
+
+Two shapes arrive: one Observation {"Datastream": {"@iot.id": 5}, "phenomenonTime": …,
+"result": …} (or a list of them), and the dataArray extension
+[{"Datastream": {"@iot.id": 5}, "components": ["phenomenonTime", "result"], "dataArray":
+[[…], …]}]. Every defect is collected with its JSON path; a request with any defect writes
+nothing (a peer server answered 201 with the errors hidden in the body). The archived body can
+be replayed by `sta_readings`, the `pipeline.files.HANDLERS` entry for archived names ending
+in `.sta.json`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, select
+
+from quantrac.api.errors import ApiError
+from quantrac.pipeline.standardize import Reading
+from quantrac.store.db import Store
+from quantrac.store.observations import MAX_TIME, MIN_TIME
+from quantrac.store.schema import series, station
+
+SUFFIX = ".sta.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    series_id: int
+    station_id: int
+    station_code: str
+    parameter: str
+    method: str
+    unit: str
+    admin_unit_key: str | None
+    owner_id: int | None
+    visibility: str
+
+
+@dataclass
+class Parsed:
+    readings: list[Reading]
+    keys: list[tuple[int, int]]  # (series id, epoch) per reading, in order
+    targets: dict[int, Target]
+    problems: list[tuple[str, str]]
+
+
+def link_id(value: Any) -> Any:
+    """The id of an entity link: {"@iot.id": 5} (also {"id": 5}, as the 1.0 test suite sends)."""
+    if isinstance(value, Mapping):
+        for key in ("@iot.id", "id"):
+            if key in value:
+                return value[key]
+    return None
+
+
+def _time(raw: Any) -> datetime | None:
+    """An aware instant between 1970 and 2100, else None (reported by the caller)."""
+    if not isinstance(raw, str) or "/" in raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.strip().replace("z", "Z"))
+    except ValueError:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        return None
+    epoch = value.timestamp()
+    if not MIN_TIME <= epoch <= MAX_TIME:
+        return None
+    return value if value.microsecond == 0 else value.replace(microsecond=0)
+
+
+def targets(conn: Connection, ids: set[int]) -> dict[int, Target]:
+    if not ids:
+        return {}
+    rows = conn.execute(
+        select(
+            series.c.id,
+            series.c.station_id,
+            station.c.code,
+            series.c.parameter_code,
+            series.c.method,
+            series.c.unit,
+            station.c.admin_unit_key,
+            station.c.owner_id,
+            station.c.visibility,
+        )
+        .join(station, station.c.id == series.c.station_id)
+        .where(series.c.id.in_(sorted(ids)), station.c.retired_at.is_(None))
+    ).all()
+    return {r[0]: Target(*r) for r in rows}
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.items: list[tuple[str, Any, Any, Any, Any]] = []  # path, ds, time, result, status
+        self.problems: list[tuple[str, str]] = []
+
+    def problem(self, where: str, message: str) -> None:
+        if len(self.problems) < 200:
+            self.problems.append((where, message))
+
+    def observation(self, doc: Any, where: str, datastream: Any = None) -> None:
+        if not isinstance(doc, Mapping):
+            self.problem(where, "an Observation is a JSON object")
+            return
+        ds = datastream if datastream is not None else link_id(doc.get("Datastream"))
+        if ds is None:
+            self.problem(f"{where}.Datastream", 'missing: {"Datastream": {"@iot.id": …}}')
+        status = None
+        params = doc.get("parameters")
+        if isinstance(params, Mapping) and params.get("device_status") is not None:
+            status = params["device_status"]
+        self.items.append((where, ds, doc.get("phenomenonTime"), doc.get("result"), status))
+
+    def data_array(self, doc: Any, where: str) -> None:
+        if not isinstance(doc, Mapping):
+            self.problem(where, "each item is {Datastream, components, dataArray}")
+            return
+        ds = link_id(doc.get("Datastream"))
+        comps = doc.get("components")
+        rows = doc.get("dataArray")
+        if ds is None:
+            self.problem(f"{where}.Datastream", 'missing: {"Datastream": {"@iot.id": …}}')
+        if not isinstance(comps, list) or "phenomenonTime" not in comps or "result" not in comps:
+            self.problem(f"{where}.components", 'must list "phenomenonTime" and "result"')
+            return
+        if not isinstance(rows, list):
+            self.problem(f"{where}.dataArray", "must be a list of rows")
+            return
+        declared = doc.get("dataArray@iot.count")
+        if declared is not None and declared != len(rows):
+            self.problem(f"{where}.dataArray@iot.count", f"says {declared}, found {len(rows)}")
+        ti, ri = comps.index("phenomenonTime"), comps.index("result")
+        for j, row in enumerate(rows):
+            if not isinstance(row, list) or len(row) != len(comps):
+                self.problem(f"{where}.dataArray[{j}]", f"needs {len(comps)} values")
+                continue
+            self.items.append((f"{where}.dataArray[{j}]", ds, row[ti], row[ri], None))
+
+
+def parse_body(data: bytes) -> tuple[list[tuple[str, Any, Any, Any, Any]], list[tuple[str, str]]]:
+    """Items (path, datastream id, time, result, status) of either shape, and the defects."""
+    b = _Builder()
+    try:
+        doc = json.loads(data, parse_constant=_refuse)
+    except (ValueError, UnicodeDecodeError) as e:
+        return [], [("$", f"not JSON: {e}")]
+    docs = doc if isinstance(doc, list) else [doc]
+    for i, item in enumerate(docs):
+        where = f"$[{i}]" if isinstance(doc, list) else "$"
+        if isinstance(item, Mapping) and "dataArray" in item:
+            b.data_array(item, where)
+        else:
+            b.observation(item, where)
+    if not b.items and not b.problems:
+        b.problem("$", "no observations")
+    return b.items, b.problems
+
+
+def _refuse(name: str) -> float:
+    raise ValueError(f"{name} is not a number")
+
+
+def readings_of(
+    conn: Connection, items: list[tuple[str, Any, Any, Any, Any]], problems: list[tuple[str, str]]
+) -> Parsed:
+    ids = {ds for _, ds, *_ in items if isinstance(ds, int) and not isinstance(ds, bool)}
+    found = targets(conn, ids)
+    readings: list[Reading] = []
+    keys: list[tuple[int, int]] = []
+    for where, ds, raw_time, result, status in items:
+        target = found.get(ds) if isinstance(ds, int) and not isinstance(ds, bool) else None
+        if target is None:
+            problems.append((f"{where}.Datastream", f"no Datastream {ds!r}"))
+            continue
+        if target.method:
+            problems.append(
+                (
+                    f"{where}.Datastream",
+                    f"Datastream {ds} ({target.method}) is written by the lab import",
+                )
+            )
+            continue
+        when = _time(raw_time)
+        if raw_time is None:
+            problems.append(
+                (
+                    f"{where}.phenomenonTime",
+                    "missing: quantrac needs the time of "
+                    "the measurement (it is never replaced by the server's clock)",
+                )
+            )
+            continue
+        if when is None:
+            problems.append(
+                (
+                    f"{where}.phenomenonTime",
+                    f"{raw_time!r} is not an ISO 8601 instant with an offset "
+                    "(e.g. 2026-03-01T07:00:00+07:00)",
+                )
+            )
+            continue
+        if result is not None and (
+            isinstance(result, bool)
+            or not isinstance(result, int | float)
+            or not math.isfinite(result)
+        ):
+            problems.append((f"{where}.result", f"{result!r} is not a number (or null)"))
+            continue
+        if status is not None and not (isinstance(status, int) and 0 <= status <= 99):
+            problems.append((f"{where}.parameters.device_status", "an integer 0…99"))
+            continue
+        readings.append(
+            Reading(
+                target.station_code,
+                target.parameter,
+                when,
+                None if result is None else float(result),
+                target.unit,
+                status,
+                where,
+            )
+        )
+        keys.append((target.series_id, int(when.timestamp())))
+    return Parsed(readings, keys, found, problems)
+
+
+def parse(conn: Connection, data: bytes) -> Parsed:
+    items, problems = parse_body(data)
+    return readings_of(conn, items, problems)
+
+
+def refuse(parsed: Parsed) -> None:
+    if parsed.problems:
+        raise ApiError(
+            400,
+            f"{len(parsed.problems)} problem(s) in the observations; nothing was written",
+            parsed.problems,
+        )
+
+
+def sta_readings(store: Store, row: RowMapping, data: bytes) -> tuple[list[Reading], list[str]]:
+    """`pipeline.files.HANDLERS` entry: replay an archived SensorThings body."""
+    from quantrac.pipeline.files import Quarantine
+
+    with store.read() as conn:
+        parsed = parse(conn, data)
+    if not parsed.readings:
+        first = parsed.problems[0] if parsed.problems else ("$", "no observations")
+        raise Quarantine(f"{first[0]}: {first[1]}", None, None)
+    return parsed.readings, [f"{w}: {m}" for w, m in parsed.problems]

@@ -1,0 +1,279 @@
+"""SensorThings writes: deep inserts, dataArray, updates as revisions, deletes, and the
+failures of peer servers ruled out (bad time → 400, never server time; a batch with errors is
+never a 201 and writes nothing)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from quantrac.store.db import Store
+from quantrac.store.schema import audit_log, observation, observation_revision, raw_file
+from tests.integration.api_world import World, build_world, cheap_password_hashing
+
+STA = "/sta/v1.1"
+
+
+@pytest.fixture
+def world(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
+    cheap_password_hashing(monkeypatch)
+    return build_world(store, tmp_path)
+
+
+def call(
+    world: World, method: str, path: str, body: Any = None, who: str = "hn", status: int = 201
+) -> Any:
+    r = world.client.request(method, f"{STA}{path}", json=body, headers=world.h(who))
+    assert r.status_code == status, r.text
+    return r.json() if r.content else None
+
+
+def n_observations(store: Store) -> int:
+    with store.read() as conn:
+        return int(conn.scalar(select(func.count()).select_from(observation)))
+
+
+THING = {
+    "name": "Trạm Cầu Giấy",
+    "description": "trạm mới",
+    "properties": {"medium": "ambient_air", "code": "HN_CG"},
+    "Locations": [
+        {
+            "name": "CG",
+            "encodingType": "application/geo+json",
+            "location": {"type": "Point", "coordinates": [105.79, 21.03]},
+        }
+    ],
+    "Datastreams": [
+        {
+            "name": "PM10",
+            "unitOfMeasurement": {"symbol": "µg/Nm3"},
+            "observationType": "OM_Measurement",
+            "ObservedProperty": {"name": "PM10", "definition": "x"},
+            "Sensor": {"name": "s", "encodingType": "text/html", "metadata": "m"},
+            "Observations": [{"phenomenonTime": "2026-02-01T00:00:00Z", "result": 20}],
+        }
+    ],
+}
+
+
+def test_deep_insert_then_read_back(world: World) -> None:
+    thing = call(world, "POST", "/Things", THING)
+    tid = thing["@iot.id"]
+    assert thing["properties"]["code"] == "HN_CG" and thing["properties"]["admin_unit"] == "01-2025"
+    got = call(
+        world,
+        "GET",
+        f"/Things({tid})?$expand=Locations,Datastreams($expand=Observations,ObservedProperty)",
+        status=200,
+    )
+    assert got["Locations"][0]["location"]["coordinates"] == [105.79, 21.03]
+    ds = got["Datastreams"][0]
+    assert ds["ObservedProperty"]["@iot.id"] == "PM10"
+    assert [o["result"] for o in ds["Observations"]] == [20.0]
+    call(
+        world,
+        "POST",
+        "/Datastreams",
+        {"Thing": {"@iot.id": tid}, "ObservedProperty": {"@iot.id": "PM10"}},
+        status=409,
+    )
+    loc = call(
+        world,
+        "POST",
+        f"/Things({tid})/Locations",
+        {
+            "name": "moved",
+            "encodingType": "application/geo+json",
+            "location": {"type": "Point", "coordinates": [105.8, 21.04]},
+        },
+    )
+    assert loc["location"]["coordinates"] == [105.8, 21.04]
+
+
+def test_observations_single_and_data_array(world: World) -> None:
+    ds = world.series["PUB_AIR"]
+    before = n_observations(world.store)
+    one = call(
+        world,
+        "POST",
+        f"/Datastreams({ds})/Observations",
+        {
+            "phenomenonTime": "2026-02-01T07:00:00+07:00",
+            "result": 5.5,
+            "parameters": {"device_status": 0},
+        },
+    )
+    assert one["phenomenonTime"] == "2026-02-01T00:00:00Z" and one["result"] == 5.5
+    links = call(
+        world,
+        "POST",
+        "/CreateObservations",
+        [
+            {
+                "Datastream": {"@iot.id": ds},
+                "components": ["result", "phenomenonTime"],
+                "dataArray@iot.count": 2,
+                "dataArray": [[1.0, "2026-02-02T00:00:00Z"], [None, "2026-02-02T00:05:00Z"]],
+            },
+            {
+                "Datastream": {"@iot.id": world.series["A_OUT"]},
+                "components": ["phenomenonTime", "result", "FeatureOfInterest/id"],
+                "dataArray": [["2026-02-02T00:00:00Z", 3, 2]],
+            },
+        ],
+    )
+    assert len(links) == 3 and all(
+        link.startswith("http://testserver/sta/v1.1/Observations(") for link in links
+    )
+    assert n_observations(world.store) == before + 4
+    stored = call(world, "GET", links[1].split("/sta/v1.1")[1], status=200)
+    assert stored["result"] is None
+    with world.store.read() as conn:
+        sources = set(conn.scalars(select(raw_file.c.source)))
+    assert "sta" in sources  # archived before parsing
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"phenomenonTime": "garbage", "result": 1},
+        {"phenomenonTime": "2026-02-01T00:00:00", "result": 1},  # no offset
+        {"phenomenonTime": "2026-02-01T00:00:00Z/2026-02-01T01:00:00Z", "result": 1},
+        {"result": 1},
+        {"phenomenonTime": "2026-02-01T00:00:00Z", "result": "12"},
+        {"phenomenonTime": "2026-02-01T00:00:00Z", "result": True},
+        {"phenomenonTime": "1900-01-01T00:00:00Z", "result": 1},
+    ],
+)
+def test_bad_observations_are_400_and_never_server_time(world: World, body: dict) -> None:
+    before = n_observations(world.store)
+    err = call(
+        world, "POST", f"/Datastreams({world.series['PUB_AIR']})/Observations", body, status=400
+    )
+    assert err["problems"] and "nothing was written" in err["message"]
+    assert n_observations(world.store) == before
+
+
+def test_a_batch_with_one_bad_row_is_not_a_201_and_writes_nothing(world: World) -> None:
+    before = n_observations(world.store)
+    err = call(
+        world,
+        "POST",
+        "/CreateObservations",
+        [
+            {
+                "Datastream": {"@iot.id": world.series["PUB_AIR"]},
+                "components": ["phenomenonTime", "result"],
+                "dataArray": [
+                    ["2026-02-03T00:00:00Z", 1],
+                    ["2026-02-03T00:05:00Z", "x"],
+                    ["not-a-time", 2],
+                    ["2026-02-03T00:10:00Z"],
+                ],
+            },
+            {
+                "Datastream": {"@iot.id": 424242},
+                "components": ["phenomenonTime", "result"],
+                "dataArray": [["2026-02-03T00:00:00Z", 1]],
+            },
+        ],
+        status=400,
+    )
+    wheres = [p["where"] for p in err["problems"]]
+    assert "$[0].dataArray[1].result" in wheres
+    assert "$[0].dataArray[2].phenomenonTime" in wheres
+    assert "$[0].dataArray[3]" in wheres
+    assert "$[1].dataArray[0].Datastream" in wheres
+    assert n_observations(world.store) == before
+    call(world, "POST", "/CreateObservations", {"not": "a list"}, status=400)
+
+
+def test_updates_are_revisions_and_deletes_are_recorded(world: World) -> None:
+    sid = world.series["PUB_AIR"]
+    oid = sid * 2**32 + 1_767_225_600
+    patched = call(world, "PATCH", f"/Observations({oid})", {"result": 99.5}, status=200)
+    assert patched["result"] == 99.5
+    call(
+        world,
+        "PATCH",
+        f"/Observations({oid})",
+        {"phenomenonTime": "2020-01-01T00:00:00Z"},
+        status=400,
+    )
+    call(world, "DELETE", f"/Observations({oid})", status=200)
+    call(world, "GET", f"/Observations({oid})", status=404)
+    with world.store.read() as conn:
+        revs = conn.execute(
+            select(
+                observation_revision.c.old_value,
+                observation_revision.c.new_value,
+                observation_revision.c.changed_by,
+            ).order_by(observation_revision.c.id)
+        ).all()
+        actions = list(
+            conn.scalars(select(audit_log.c.action).where(audit_log.c.action.like("sta.%")))
+        )
+    assert [(r[0], r[1]) for r in revs] == [(10.0, 99.5), (99.5, None)]
+    assert all(r[2].startswith("key:") for r in revs)
+    assert actions.count("sta.delete") == 1 and "sta.observations" in actions
+
+
+def test_registry_changes_need_staff_in_scope(world: World) -> None:
+    call(world, "POST", "/Things", THING, who="ent_a", status=403)
+    call(
+        world,
+        "POST",
+        "/Things",
+        {"name": "x", "properties": {"medium": "ambient_air", "admin_unit": "79"}},
+        status=403,
+    )  # Hà Nội staff adding in Hồ Chí Minh City
+    call(world, "POST", "/Things", {"name": "x"}, status=422)
+    call(
+        world,
+        "POST",
+        "/Things",
+        {"name": "x", "properties": {"medium": "air", "colour": "red"}},
+        status=422,
+    )
+    call(
+        world,
+        "PATCH",
+        "/Things(1)",
+        {"description": "đã sửa", "properties": {"network": "QG"}},
+        status=200,
+    )
+    assert call(world, "GET", "/Things(1)", who=None, status=200)["description"] == "đã sửa"
+    call(world, "PATCH", "/Things(1)", {"properties": {"code": "RENAMED"}}, status=422)
+    call(world, "PATCH", "/Things(4)", {"description": "x"}, status=404)  # B_OUT: invisible
+    call(
+        world,
+        "PATCH",
+        "/Locations(1)",
+        {"location": {"type": "Point", "coordinates": [200, 0]}},
+        status=422,
+    )
+    call(world, "PATCH", "/Datastreams(1)", {"description": "x"}, status=422)
+    call(world, "PATCH", "/Datastreams(1)", {"unitOfMeasurement": {"symbol": "mg/L"}}, status=422)
+    call(world, "POST", "/Sensors", {"name": "s"}, status=422)
+    call(world, "POST", "/FeaturesOfInterest", {"name": "f"}, status=422)
+    call(
+        world,
+        "POST",
+        "/Locations",
+        {"location": {"type": "Point", "coordinates": [1, 2]}},
+        status=422,
+    )
+    assert call(world, "POST", "/ObservedProperties", {"name": "PM 2.5"})["@iot.id"] == "PM25"
+    call(world, "POST", "/ObservedProperties", {"name": "Dew point"}, status=422)
+    call(world, "DELETE", "/Datastreams(1)", status=409)  # holds data: kept
+    call(world, "DELETE", "/HistoricalLocations(1)", status=405)
+    call(world, "DELETE", "/Things(1)", who="ent_a", status=403)
+    call(world, "DELETE", "/Things(1)", status=200)
+    call(world, "GET", "/Things(1)", status=404)
+    call(world, "POST", "/Things", [1, 2], status=400)
+    r = world.client.post(f"{STA}/Things", content=b"{", headers=world.h("hn"))
+    assert r.status_code == 400
