@@ -23,14 +23,14 @@ import multiprocessing as mp
 import os
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
+from stores import postgres_store, sqlite_store
 
 from quantrac.archive import Archive
 from quantrac.codecs.tt10 import VIETNAM_TZ, read_tt10
@@ -41,7 +41,7 @@ from quantrac.simulator.model import SimStation, make_stations, tt10_file
 from quantrac.simulator.provision import ensure_accounts, ensure_stations
 from quantrac.simulator.send import FtpSender
 from quantrac.store.catalog_sync import sync_catalog
-from quantrac.store.db import Store, normalize_url
+from quantrac.store.db import Store
 from quantrac.store.migrate import upgrade
 from quantrac.store.schema import observation, raw_file
 
@@ -89,23 +89,13 @@ def client_job(
 
 @contextmanager
 def database(pg_url: str | None, tmp: Path) -> Iterator[tuple[str, Store]]:
-    if not pg_url:
-        store = Store(f"sqlite:///{tmp / 'bench.db'}")
-        yield "SQLite", store
-        store.dispose()
-        return
-    admin = create_engine(normalize_url(pg_url), isolation_level="AUTOCOMMIT")
-    db = f"quantrac_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{db}"'))
-    try:
-        store = Store(admin.url.set(database=db).render_as_string(hide_password=False))
-        yield "PostgreSQL", store
-        store.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
-        admin.dispose()
+    """The store under test: a throw-away PostgreSQL database, or SQLite when no URL."""
+    if pg_url:
+        with postgres_store(pg_url) as store:
+            yield "PostgreSQL", store
+    else:
+        with sqlite_store() as store:
+            yield "SQLite", store
 
 
 def parsed_count(store: Store) -> int:
