@@ -1,15 +1,14 @@
 """The FastAPI application: REST under /api/v1, SensorThings v1.1 under /sta/v1.1, the
-overview page at /. `create_app(store)` is all `quantrac serve` needs."""
+portal (quantrac.web) at /. `create_app(store)` is all `quantrac serve` needs."""
 
 from __future__ import annotations
 
 import gc
 
-from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, FastAPI
 
 from quantrac import __version__
-from quantrac.api import errors, overview
+from quantrac.api import errors
 from quantrac.api.context import build_context
 from quantrac.api.errors import ERROR_RESPONSES
 from quantrac.api.rest import admin, catalog_routes, exports, observations, push, records
@@ -56,8 +55,7 @@ def create_app(
 
     app.include_router(sta_router)
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request) -> str:
-        return overview.render(request.app.state.ctx)
+    from quantrac.web import mount
 
+    mount(app)
     return app

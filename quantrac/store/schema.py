@@ -385,3 +385,6 @@ audit_log = Table(
     Column("remote_addr", String(64)),
     Index(None, "at"),
 )
+
+# Tables kept in their own modules register on the same metadata.
+from quantrac.store import schema_sta, schema_sync  # noqa: E402, F401

@@ -1,0 +1,3 @@
+"""Vietnamese text of the public pages (see messages.py)."""
+
+PUBLIC: dict[str, str] = {}
