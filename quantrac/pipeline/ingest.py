@@ -22,7 +22,7 @@ from quantrac.qc.run import Series, run_qc
 from quantrac.store.db import Store, now_s
 from quantrac.store.observations import ObservationRow, WriteResult, write_observations
 from quantrac.store.registry import ensure_series
-from quantrac.store.schema import station, station_status
+from quantrac.store.schema import series, station, station_status
 
 INGEST_CHECKS = frozenset({"range", "device_status", "timestamp"})
 
@@ -89,6 +89,18 @@ def _status_codes(status: list[int | None]) -> np.ndarray | None:
     return np.asarray(["" if s is None else f"{s:02d}" for s in status])
 
 
+def _known_series(conn: Connection, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """The existing (default-method) series of a batch in one query; `ensure_series` then
+    creates only the missing ones (a station's file has a dozen series: one query, not 24)."""
+    codes = {code for code, _ in keys}
+    found = conn.execute(
+        select(station.c.code, series.c.parameter_code, series.c.id)
+        .join(series, series.c.station_id == station.c.id)
+        .where(station.c.code.in_(codes), series.c.method == "")
+    )
+    return {(code, param): int(sid) for code, param, sid in found if (code, param) in keys}
+
+
 def ingest_readings(
     store: Store,
     readings: Iterable[Reading],
@@ -122,7 +134,7 @@ def ingest_readings(
     now = now_s()
     flags, reasons, flagged = qc_flags(std, medium_of, now)
     with store.write() as conn:
-        ids: dict[tuple[str, str], int] = {}
+        ids = _known_series(conn, {(r.station, r.parameter_code) for r in std})
         rows = []
         for r, flag, why in zip(std, flags, reasons, strict=True):
             key = (r.station, r.parameter_code)

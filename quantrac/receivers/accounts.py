@@ -34,18 +34,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Connection, RowMapping, insert, select, update
 
+from quantrac.auth.passwords import MACHINE_HASHER, hash_secret, verify_password
 from quantrac.errors import ConflictError, UnknownOrganization, UnknownStation, ValidationError
 from quantrac.store.db import Store, now_s
 from quantrac.store.schema import ftp_account, organization, station
-
-#: argon2id for people's passwords: the library default (RFC 9106 "low memory": 64 MiB, t=3).
-STRONG_HASHER = PasswordHasher()
-#: argon2id for generated 192-bit machine passwords: entropy, not cost, is their protection.
-MACHINE_HASHER = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 GENERATED_PASSWORD_BYTES = 24  # 192 bits
@@ -65,10 +59,6 @@ class FtpAccount:
 
 def generate_password() -> str:
     return secrets.token_urlsafe(GENERATED_PASSWORD_BYTES)
-
-
-def hash_password(password: str, *, machine: bool) -> str:
-    return (MACHINE_HASHER if machine else STRONG_HASHER).hash(password)
 
 
 def safe_home(home: str) -> str:
@@ -132,7 +122,7 @@ def create_accounts(
     with ThreadPoolExecutor(max(1, min(len(checked), os.cpu_count() or 1))) as pool:
         digests = list(
             pool.map(
-                lambda pair: hash_password(pair[0], machine=pair[1] is None),
+                lambda pair: hash_secret(pair[0], machine=pair[1] is None),
                 zip(secrets_, (c[4] for c in checked), strict=True),
             )
         )
@@ -216,7 +206,7 @@ def set_active(store: Store, username: str, active: bool) -> None:
 def reset_password(store: Store, username: str, password: str | None = None) -> str:
     """A new password (generated unless given); the old one stops working at once."""
     secret = password or generate_password()
-    digest = hash_password(secret, machine=password is None)
+    digest = hash_secret(secret, machine=password is None)
     with store.write() as conn:
         done = conn.execute(
             update(ftp_account)
@@ -301,18 +291,12 @@ class Authenticator:
         """The account when the password is right and the account active, else None."""
         account = find_account(self.store, username) if USERNAME_PATTERN.match(username) else None
         if account is None or not account.active:
-            _verify(self._DUMMY_HASH, password)
+            verify_password(self._DUMMY_HASH, password)
             return None
         if self.cache.hit(username, password, account.password_hash):
             return account
-        if not _verify(account.password_hash, password):
+        if not verify_password(account.password_hash, password):
             return None
         self.cache.remember(username, password, account.password_hash)
         return account
 
-
-def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return STRONG_HASHER.verify(password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False

@@ -3,18 +3,15 @@ Playwright with the system browser. The app runs in a real uvicorn server on loo
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from tests.conftest import need
+from tests.integration.api_world import LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 #: As root on a closed network: no sandbox, and no background calls home.
@@ -30,31 +27,11 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def live_server(app: Any) -> Iterator[str]:
-    """Serve `app` with uvicorn in a thread; yields the base URL."""
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    """Serve `app` with uvicorn on a free loopback port; yields the base URL."""
+    with LiveServer(app) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="session")

@@ -138,7 +138,7 @@ def cheap_password_hashing(monkeypatch: object) -> None:
     from quantrac.auth import passwords
 
     monkeypatch.setattr(  # type: ignore[attr-defined]
-        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        passwords, "PERSON_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     )
 
 

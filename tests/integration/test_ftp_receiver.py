@@ -17,13 +17,13 @@ import pytest
 from sqlalchemy import func, select
 
 from quantrac.archive import Archive
+from quantrac.auth.passwords import hash_secret
 from quantrac.codecs.tt10 import VIETNAM_TZ
 from quantrac.errors import ValidationError
 from quantrac.receivers.accounts import (
     CredentialCache,
     create_accounts,
     generate_password,
-    hash_password,
     safe_home,
     set_active,
 )
@@ -401,8 +401,8 @@ def test_home_folders_that_could_leave_the_root_are_refused(home: str) -> None:
 def test_machine_passwords_are_cheap_and_people_s_passwords_are_not() -> None:
     from argon2 import extract_parameters
 
-    machine = extract_parameters(hash_password(generate_password(), machine=True))
-    person = extract_parameters(hash_password("Mật khẩu dễ nhớ 2026", machine=False))
+    machine = extract_parameters(hash_secret(generate_password(), machine=True))
+    person = extract_parameters(hash_secret("Mật khẩu dễ nhớ 2026", machine=False))
     assert (machine.memory_cost, machine.time_cost) == (8 * 1024, 1)
     assert person.memory_cost >= 64 * 1024 and person.time_cost >= 3
     assert len(generate_password()) >= 32
