@@ -117,7 +117,12 @@ def resolve(request: Request) -> Principal:
         return _from_key(ctx, api_key.strip())
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        p = _from_token(ctx, cookie)
+        # A browser keeps sending a cookie after its session ended: that visitor is simply
+        # anonymous again (and can log in), unlike a stale Bearer token, which is an error.
+        try:
+            p = _from_token(ctx, cookie)
+        except ApiError:
+            return ANONYMOUS
         if request.method not in _SAFE and not request.headers.get(CSRF_HEADER):
             raise ApiError(403, f"cookie sessions must send the {CSRF_HEADER} header on writes")
         return p

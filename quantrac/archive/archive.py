@@ -70,8 +70,13 @@ class Archive:
         source: str,
         sender: str | None = None,
         station_code: str | None = None,
+        queue: bool = True,
     ) -> Received:
-        """Archive `data`; returns once it is durable. A repeat of known bytes is a duplicate."""
+        """Archive `data`; returns once it is durable. A repeat of known bytes is a duplicate.
+
+        `queue=False` archives bytes that the receiving code processes itself (spreadsheet
+        uploads awaiting a commit): they enter as `held`, so the ingest worker never picks
+        them up in the moment before their receiver marks them."""
         digest = hashlib.sha256(data).hexdigest()
         safe_name = name[-255:]
         same = (raw_file.c.sha256 == digest) & (raw_file.c.name == safe_name)
@@ -102,7 +107,7 @@ class Archive:
                     size=len(data),
                     path=rel,
                     received_at=received_at,
-                    state="received",
+                    state="received" if queue else "held",
                 )
             )
             return Received(int(row.inserted_primary_key[0]), digest, duplicate=False)

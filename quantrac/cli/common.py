@@ -9,10 +9,16 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.table import Table
 
+from quantrac.archive import Archive
 from quantrac.settings import get_settings
 from quantrac.store.db import Store
 
 console = Console()
+
+
+def open_archive(store: Store) -> Archive:
+    """The raw archive in the data directory (every received byte, hash-chained)."""
+    return Archive(store, get_settings().data_dir / "archive")
 
 
 def open_store(migrate: bool = True) -> Store:

@@ -23,8 +23,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from quantrac.cli.common import console, local_time, open_store, table
-from quantrac.errors import ValidationError
+from quantrac.cli.common import console, local_time, open_archive, open_store, table
+from quantrac.errors import CodecError, ValidationError
 from quantrac.periodic import ImportReport, import_sheet, write_template
 from quantrac.periodic.importer import issue_rows
 from quantrac.periodic.messages import is_english, severity_label, text
@@ -117,22 +117,33 @@ def import_file(
     if number_style not in ("auto", "vi", "en"):
         raise ValidationError("--number-style", [(number_style, "use auto, vi or en")])
     store = open_store()
-    with _Progress(lang) as progress:
-        report = import_sheet(
-            store,
-            file.read_bytes(),
-            file.name,
+    data = file.read_bytes()
+    # Archived before it is read, like every input; held out of the TT10 ingest queue.
+    archive = open_archive(store)
+    received = archive.receive(data, file.name, source="cli", sender=_actor(), queue=False)
+    rid = received.raw_file_id
+    try:
+        with _Progress(lang) as progress:
+            report = import_sheet(
+                store,
+                data,
+                file.name,
             mode=mode,
             campaign=campaign,
             campaign_name=campaign_name,
             network=network,
             station=station,
             sheet=sheet,
-            number_style=number_style,  # type: ignore[arg-type]
-            actor=_actor(),
-            lang=lang,
-            progress=progress,
-        )
+                number_style=number_style,  # type: ignore[arg-type]
+                raw_file_id=rid,
+                actor=_actor(),
+                lang=lang,
+                progress=progress,
+            )
+    except CodecError as e:
+        archive.mark(rid, "quarantined", e.message, e.line, e.field)
+        raise
+    archive.mark(rid, "parsed", f"{mode}: {report.outcome}")
     print_report(report, console, lang=lang, show=show)
     if mode != "dry-run" and not report.written:
         raise ValidationError(report.outcome)

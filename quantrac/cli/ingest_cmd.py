@@ -9,19 +9,19 @@ import typer
 from rich.progress import Progress
 
 from quantrac.archive import Archive
-from quantrac.cli.common import console, local_time, open_store, table
-from quantrac.settings import get_settings
+from quantrac.cli.common import console, local_time, open_archive, open_store, table
 from quantrac.store.db import Store
 
 archive_app = typer.Typer(
     help="Kho dữ liệu gốc (raw archive): kiểm tra, xử lý lại, liệt kê.", no_args_is_help=True
 )
 
-STATE_VI = {"received": "chờ xử lý", "parsed": "đã xử lý", "quarantined": "cách ly"}
-
-
-def open_archive(store: Store) -> Archive:
-    return Archive(store, get_settings().data_dir / "archive")
+STATE_VI = {
+    "received": "chờ xử lý",
+    "held": "chờ xác nhận",
+    "parsed": "đã xử lý",
+    "quarantined": "cách ly",
+}
 
 
 def _run_pending(store: Store, archive: Archive) -> None:

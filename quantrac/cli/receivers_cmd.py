@@ -150,7 +150,7 @@ def watch(
     keep: Annotated[bool, typer.Option(help="Giữ tệp sau khi nhận (mặc định: xóa)")] = False,
 ) -> None:
     """Watch the folder tree of an existing FTP server (vsftpd…) and ingest what arrives."""
-    from quantrac.cli.ingest_cmd import open_archive
+    from quantrac.cli.common import open_archive
     from quantrac.receivers.watcher import FolderWatcher
     from quantrac.receivers.worker import IngestWorker
 

@@ -83,6 +83,13 @@ def test_login_token_cookie_and_basic(world: World) -> None:
     assert (
         c.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
     )
+    # an ended session's cookie makes the visitor anonymous again, free to log in
+    c.cookies.set("quantrac_session", expired)
+    assert c.get("/api/v1/auth/me").json()["role"] == "public"
+    assert c.get("/api/v1/stations").status_code == 200
+    again = c.post("/api/v1/auth/login", json={"username": "hn", "password": "hn-password"})
+    assert again.status_code == 200
+    c.cookies.clear()
 
 
 def test_every_write_and_admin_action_is_audited(world: World) -> None:

@@ -299,10 +299,11 @@ def test_soil_samples_at_two_depths(store: Store) -> None:
 
 
 @pytest.fixture
-def cli(store: Store, monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
+def cli(store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> typer.Typer:
     from quantrac.settings import get_settings
 
     monkeypatch.setenv("QUANTRAC_DATABASE_URL", store.url)
+    monkeypatch.setenv("QUANTRAC_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("QUANTRAC_LANGUAGE", "vi")
     monkeypatch.setenv("COLUMNS", "200")
     get_settings.cache_clear()
@@ -326,6 +327,29 @@ def test_cli_import_prints_a_vietnamese_report(sg: Store, cli: typer.Typer, tmp_
     assert "Báo cáo nhập dữ liệu" in refused.output
     both = CliRunner().invoke(cli, ["import", str(path), "--strict", "--dry-run"])
     assert isinstance(both.exception, ValidationError)
+
+
+def test_cli_import_archives_the_file_before_reading_it(
+    sg: Store, cli: typer.Typer, tmp_path: Path
+) -> None:
+    from quantrac.archive import Archive
+
+    good, broken = tmp_path / "kq.csv", tmp_path / "hong.xlsx"
+    good.write_text(ONE_BAD_ROW, encoding="utf-8")
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    assert CliRunner().invoke(cli, ["import", str(good), "--accept-valid"]).exit_code == 0
+    failed = CliRunner().invoke(cli, ["import", str(broken)])
+    assert failed.exit_code != 0
+    archive = Archive(sg, tmp_path / "data" / "archive")
+    rows = {r["name"]: r for r in archive.listing(limit=10)}
+    assert rows["kq.csv"]["state"] == "parsed" and rows["kq.csv"]["source"] == "cli"
+    assert archive.read_bytes(rows["kq.csv"]) == good.read_bytes()
+    assert rows["hong.xlsx"]["state"] == "quarantined" and rows["hong.xlsx"]["error"]
+    assert archive.pending() == []  # held out of the TT10 ingest queue
+    with sg.read() as conn:
+        linked = conn.scalar(select(func.count()).select_from(sample).where(
+            sample.c.raw_file_id == rows["kq.csv"]["id"]))
+    assert linked and linked > 0
 
 
 def test_cli_template_then_import_it(sg: Store, cli: typer.Typer, tmp_path: Path) -> None:

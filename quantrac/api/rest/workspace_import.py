@@ -104,10 +104,10 @@ def _preview(
 ) -> JSONResponse:
     name = _safe_name(filename)
     archive = ctx.archive
-    received = archive.receive(data, name, UPLOAD_SOURCE, sender=p.actor)
+    # Held out of the ingest queue: the worker has no codec for sheets (it would quarantine
+    # the file as an unreadable TT10 name). A repeat keeps its recorded outcome.
+    received = archive.receive(data, name, UPLOAD_SOURCE, sender=p.actor, queue=False)
     rid = received.raw_file_id
-    # Out of the ingest queue at once: the worker has no codec for sheets (it would
-    # quarantine the file as an unreadable TT10 name). A repeat keeps its recorded outcome.
     keep = received.duplicate and archive.get(rid)["state"] == "parsed"
     if not keep:
         archive.mark(rid, "parsed", "uploaded; validating")
