@@ -1,8 +1,11 @@
-"""The demo province: a handful of stations of different media with data to look at.
+"""The demo: stations across several provinces, air and water, with data worth looking at.
 
-One air station carries real hourly PM2.5 from Hà Nội (2020, public domain, see
-demo_data/README.md); the others carry generated data — plausible diurnal cycles with noise,
-occasional calibration and device-error status — and say so in their notes.
+Two air stations carry real hourly PM2.5 (US Department of State monitors in Hà Nội 2020 and
+TP. Hồ Chí Minh 2017, public domain, see demo_data/README.md). The others carry generated
+data — plausible daily cycles with noise, occasional calibration and device-error status —
+and say so in their notes. What is registered and generated is data: `demo_data/
+organizations.csv`, `stations.csv` and `generated_profiles.csv` (one profile per VN_AQI or
+VN_WQI band, so the map shows several colours).
 """
 
 from __future__ import annotations
@@ -25,109 +28,16 @@ from quantrac.store.registry import OrganizationSpec, StationSpec, ensure_series
 
 VN_TZ = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
 GENERATED = "Dữ liệu mô phỏng (generated demo data, not measurements)."
+#: Exceedances are evaluated over this many past days for generated stations (the whole
+#: record for real ones).
+COMPLIANCE_DAYS = 7
 
-ORGANIZATIONS = [
-    OrganizationSpec(
-        code="SNNMT-HN",
-        name="Sở Nông nghiệp và Môi trường Hà Nội",
-        kind="agency",
-        admin_unit="01-2025",
-    ),
-    OrganizationSpec(
-        code="CTY-DEMO-DET",
-        name="Công ty TNHH Dệt nhuộm Demo",
-        kind="enterprise",
-        admin_unit="01-2025",
-        tax_code="0100000001",
-    ),
-    OrganizationSpec(
-        code="CTY-DEMO-XM",
-        name="Công ty CP Xi măng Demo",
-        kind="enterprise",
-        admin_unit="37-2025",
-        tax_code="0700000002",
-    ),
-]
 
-STATIONS = [
-    StationSpec(
-        code="HN_DSQ_KK",
-        name="Đại sứ quán Hoa Kỳ, Hà Nội (PM2,5 thực đo)",
-        kind="automatic",
-        medium="ambient_air",
-        latitude=21.0245,
-        longitude=105.8412,
-        admin_unit="01-2025",
-        owner="SNNMT-HN",
-        network="Không khí tự động",
-        regulation="QCVN 05:2023/BTNMT",
-        reporting_interval_s=3600,
-        notes="Real hourly PM2.5 from the US Department of State monitor (AirNow, "
-        "public domain), 2020.",
-    ),
-    StationSpec(
-        code="HN_NHUE_NM",
-        name="Sông Nhuệ - Cầu Hà Đông",
-        kind="automatic",
-        medium="surface_water",
-        latitude=20.9712,
-        longitude=105.7778,
-        admin_unit="01-2025",
-        owner="SNNMT-HN",
-        network="Nước mặt tự động",
-        regulation="QCVN 08:2023/BTNMT",
-        regulation_column="river-B",
-        reporting_interval_s=300,
-        notes=GENERATED,
-    ),
-    StationSpec(
-        code="HN_DET_NT",
-        name="Nước thải sau xử lý - Dệt nhuộm Demo",
-        kind="automatic",
-        medium="wastewater",
-        latitude=21.0612,
-        longitude=105.7321,
-        admin_unit="01-2025",
-        owner="CTY-DEMO-DET",
-        network="Nước thải doanh nghiệp",
-        visibility="restricted",
-        regulation="QCVN 40:2011/BTNMT",
-        regulation_column="B",
-        kq=0.9,
-        kf=1.0,
-        reporting_interval_s=300,
-        notes=GENERATED,
-    ),
-    StationSpec(
-        code="NB_XM_KT",
-        name="Ống khói lò nung - Xi măng Demo",
-        kind="automatic",
-        medium="stack_emission",
-        latitude=20.2506,
-        longitude=105.9745,
-        admin_unit="37-2025",
-        owner="CTY-DEMO-XM",
-        network="Khí thải doanh nghiệp",
-        visibility="restricted",
-        regulation="QCVN 19:2009/BTNMT",
-        regulation_column="B",
-        reporting_interval_s=300,
-        notes=GENERATED,
-    ),
-    StationSpec(
-        code="HN_GW_01",
-        name="Giếng quan trắc Thanh Xuân",
-        kind="periodic",
-        medium="groundwater",
-        latitude=20.9935,
-        longitude=105.8092,
-        admin_unit="01-2025",
-        owner="SNNMT-HN",
-        network="Nước dưới đất",
-        regulation="QCVN 09:2023/BTNMT",
-        notes="Periodic station; samples are imported from lab spreadsheets.",
-    ),
-]
+def _rows(name: str) -> list[dict[str, str]]:
+    """A CSV of demo_data without its '#' comment lines."""
+    text = resources.files("quantrac").joinpath("demo_data", name).read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    return list(csv.DictReader(lines))
 
 
 @dataclass(frozen=True)
@@ -143,34 +53,82 @@ class SeriesModel:
     floor: float = 0.0
 
 
+def _profiles() -> dict[str, list[SeriesModel]]:
+    out: dict[str, list[SeriesModel]] = {}
+    for r in _rows("generated_profiles.csv"):
+        out.setdefault(r["profile"], []).append(
+            SeriesModel(
+                r["parameter"],
+                r["unit"],
+                float(r["mean"]),
+                float(r["diurnal"]),
+                float(r["noise"]),
+                float(r["peak_hour"]),
+            )
+        )
+    return out
+
+
+def _optional_float(text: str) -> float | None:
+    return float(text) if text.strip() else None
+
+
+def _stations() -> tuple[list[StationSpec], dict[str, str]]:
+    specs: list[StationSpec] = []
+    data: dict[str, str] = {}
+    for r in _rows("stations.csv"):
+        source = r["data"].strip()
+        notes = r["notes"].strip() or (GENERATED if source.startswith("profile:") else None)
+        specs.append(
+            StationSpec(
+                code=r["code"],
+                name=r["name"],
+                kind=r["kind"],  # type: ignore[arg-type]
+                medium=r["medium"],
+                latitude=float(r["latitude"]),
+                longitude=float(r["longitude"]),
+                admin_unit=r["admin_unit"] or None,
+                owner=r["owner"] or None,
+                network=r["network"] or None,
+                visibility=r["visibility"],  # type: ignore[arg-type]
+                regulation=r["regulation"] or None,
+                regulation_column=r["regulation_column"] or None,
+                kq=_optional_float(r["kq"]),
+                kf=_optional_float(r["kf"]),
+                reporting_interval_s=int(r["reporting_interval_s"])
+                if r["reporting_interval_s"]
+                else None,
+                notes=notes,
+            )
+        )
+        if source:
+            data[r["code"]] = source
+    return specs, data
+
+
+ORGANIZATIONS = [
+    OrganizationSpec(
+        code=r["code"],
+        name=r["name"],
+        kind=r["kind"],  # type: ignore[arg-type]
+        admin_unit=r["admin_unit"] or None,
+        tax_code=r["tax_code"] or None,
+    )
+    for r in _rows("organizations.csv")
+]
+STATIONS, STATION_DATA = _stations()
+PROFILES = _profiles()
+#: station code → its generated series (the stations whose data is generated).
 GENERATED_SERIES: dict[str, list[SeriesModel]] = {
-    "HN_NHUE_NM": [
-        SeriesModel("Temp", "oC", 27.0, 0.05, 0.01, 15),
-        SeriesModel("pH", "", 7.2, 0.02, 0.01, 14),
-        SeriesModel("DO", "mg/L", 3.8, 0.25, 0.05, 14),
-        SeriesModel("TSS", "mg/L", 38.0, 0.1, 0.15, 9),
-        SeriesModel("COD", "mg/L", 24.0, 0.15, 0.1, 10),
-        SeriesModel("NH4", "mg/L", 2.4, 0.2, 0.1, 8),
-        SeriesModel("EC", "uS/cm", 420.0, 0.05, 0.03, 12),
-    ],
-    "HN_DET_NT": [
-        SeriesModel("Flow_Out", "m3/h", 42.0, 0.6, 0.1, 11),
-        SeriesModel("Temp", "oC", 31.0, 0.05, 0.02, 14),
-        SeriesModel("pH", "", 7.6, 0.02, 0.02, 12),
-        SeriesModel("COD", "mg/l", 96.0, 0.25, 0.12, 11),
-        SeriesModel("TSS", "mg/l", 48.0, 0.2, 0.15, 11),
-        SeriesModel("Amoni", "mg/l", 5.4, 0.3, 0.12, 11),
-        SeriesModel("Color", "Pt-Co", 80.0, 0.3, 0.1, 11),
-    ],
-    "NB_XM_KT": [
-        SeriesModel("Temp", "oC", 135.0, 0.05, 0.02, 13),
-        SeriesModel("O2", "%", 11.5, 0.05, 0.03, 13),
-        SeriesModel("PM", "mg/Nm3", 62.0, 0.2, 0.2, 13),
-        SeriesModel("SO2", "mg/Nm3", 180.0, 0.15, 0.1, 13),
-        SeriesModel("NOx", "mg/Nm3", 540.0, 0.1, 0.08, 13),
-        SeriesModel("CO", "mg/Nm3", 260.0, 0.2, 0.15, 13),
-        SeriesModel("Flow", "m3/h", 61000.0, 0.1, 0.03, 13),
-    ],
+    code: PROFILES[source.removeprefix("profile:")]
+    for code, source in STATION_DATA.items()
+    if source.startswith("profile:")
+}
+#: station code → shipped AirNow file with real hourly PM2.5.
+REAL_PM25: dict[str, str] = {
+    code: source.removeprefix("airnow:")
+    for code, source in STATION_DATA.items()
+    if source.startswith("airnow:")
 }
 
 
@@ -215,16 +173,18 @@ def generated_readings(
                     station,
                     m.parameter,
                     times[i],
-                    round(float(values[i]), 3),
+                    round(float(values[i]), 3 if m.mean >= 1 else 5),
                     m.unit,
                     int(status[i]),
                     where=f"demo {station}",
                 )
 
 
-def airnow_rows() -> Iterator[tuple[datetime, float | None, int]]:
-    """(hour-ending local time, PM2.5 µg/m³ or None, QC flag) from the shipped AirNow file."""
-    raw = resources.files("quantrac").joinpath("demo_data", "hanoi_pm25_2020.csv.gz")
+def airnow_rows(
+    name: str = "hanoi_pm25_2020.csv.gz",
+) -> Iterator[tuple[datetime, float | None, int]]:
+    """(hour-ending local time, PM2.5 µg/m³ or None, QC flag) from a shipped AirNow file."""
+    raw = resources.files("quantrac").joinpath("demo_data", name)
     text = gzip.decompress(raw.read_bytes()).decode("utf-8")
     seen: set[datetime] = set()
     for row in csv.DictReader(io.StringIO(text)):
@@ -239,6 +199,12 @@ def airnow_rows() -> Iterator[tuple[datetime, float | None, int]]:
         missing = value <= -999
         flag = 9 if missing else (1 if row["QC Name"] == "Valid" else 4)
         yield t, None if missing else value, flag
+
+
+def demo_end(now: datetime | None = None) -> datetime:
+    """The last instant of generated data: now, local time, down to 5 minutes."""
+    end = (now or datetime.now(UTC)).astimezone(VN_TZ).replace(second=0, microsecond=0)
+    return end - timedelta(minutes=end.minute % 5)
 
 
 def load_demo(
@@ -263,15 +229,18 @@ def load_demo(
             with suppress(ConflictError):
                 create_station(store, st)  # type: ignore[arg-type]
     total = WriteResult(0, 0, 0, 0, 0)
-    sid = ensure_series(store, "HN_DSQ_KK", "PM25")  # type: ignore[arg-type]
-    rows = [ObservationRow(sid, int(t.timestamp()), v, 0, flag) for t, v, flag in airnow_rows()]
-    total += write_observations(store, rows, source="demo:airnow")  # type: ignore[arg-type]
+    real = 0
+    for code, name in REAL_PM25.items():
+        sid = ensure_series(store, code, "PM25")  # type: ignore[arg-type]
+        rows = [ObservationRow(sid, int(t.timestamp()), v, 0, f) for t, v, f in airnow_rows(name)]
+        total += write_observations(store, rows, source="demo:airnow")  # type: ignore[arg-type]
+        real += len(rows)
     if progress:
-        progress("HN_DSQ_KK", len(rows))
-    end = datetime.now(UTC).astimezone(VN_TZ).replace(second=0, microsecond=0)
-    end -= timedelta(minutes=end.minute % 5)
+        progress("airnow", real)
+    end = demo_end()
+    interval = {st.code: st.reporting_interval_s or 300 for st in STATIONS}
     for code, models in GENERATED_SERIES.items():
-        readings = list(generated_readings(code, models, end, days))
+        readings = list(generated_readings(code, models, end, days, step_s=interval[code]))
         total += store_readings(store, readings, source="demo:generated")  # type: ignore[arg-type]
         if progress:
             progress(code, len(readings))
@@ -283,7 +252,7 @@ def load_demo(
 
 def derive_demo(store: Store, end: datetime) -> None:
     """What a department does next with fresh data: approve it for publication, compute
-    VN_AQI, and check the enterprise outlet against its QCVN column (events).
+    VN_AQI / VN_WQI, and check every station that names a regulation against it (events).
 
     Approval is by the demo account; in real use staff approve after review.
     """
@@ -292,18 +261,27 @@ def derive_demo(store: Store, end: datetime) -> None:
     from quantrac.jobs.compliance_job import run_compliance
     from quantrac.jobs.indices_job import run_indices
     from quantrac.review.approval import mark_period
-    from quantrac.store.schema import observation, series
+    from quantrac.store.schema import observation, review_period, series
 
     with store.read() as conn:
+        approved = (
+            select(func.max(review_period.c.end))
+            .where(review_period.c.series_id == series.c.id, review_period.c.state == "approved")
+            .scalar_subquery()
+        )
         spans = conn.execute(
             select(series.c.id, func.min(observation.c.time), func.max(observation.c.time))
             .join(observation, observation.c.series_id == series.c.id)
+            .where(observation.c.time >= func.coalesce(approved, 0))
             .group_by(series.c.id)
         ).all()
     for sid, first, last in spans:
         mark_period(
             store, sid, first, last + 1, "approved", by="demo", note="Dữ liệu mẫu (demo data)"
         )
-    run_indices(store, stations=["HN_DSQ_KK"])
+    run_indices(store)
     stop = int(end.timestamp())
-    run_compliance(store, "HN_DET_NT", stop - 7 * 86400, stop)
+    for st in STATIONS:
+        if st.regulation and st.code in STATION_DATA:
+            start = 0 if st.code in REAL_PM25 else stop - COMPLIANCE_DAYS * 86400
+            run_compliance(store, st.code, start, stop)
