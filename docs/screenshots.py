@@ -63,6 +63,20 @@ SHOTS: list[Shot] = [
         width=390,
         height=844,
     ),
+    Shot("staff-login", "/login", "#login-form"),
+    Shot("staff-connectivity", "/staff", "#conn-board tr[data-station]", user="hanoi"),
+    Shot(
+        "staff-review",
+        "/staff/review?station=HN_DET_NT&parameter=COD",
+        "#review-chart canvas",
+        user="hanoi",
+        full_page=True,
+    ),
+    Shot("staff-import", "/staff/import", "#import-check", user="hanoi"),
+    Shot("staff-registry", "/staff/registry", "#registry-list tr[data-station]", user="hanoi"),
+    Shot("staff-events", "/staff/events", "#rules-list table", user="hanoi"),
+    Shot("staff-ingest", "/staff/ingest", "#ingest-files table", user="admin"),
+    Shot("staff-users", "/staff/users", "#audit-list tbody tr", user="admin"),
 ]
 
 #: Demo users the staff shots log in as: name → (password, role, province key).
