@@ -11,7 +11,20 @@ from quantrac import __version__
 from quantrac.api import errors
 from quantrac.api.context import build_context
 from quantrac.api.errors import ERROR_RESPONSES
-from quantrac.api.rest import admin, catalog_routes, exports, observations, push, records
+from quantrac.api.rest import (
+    admin,
+    catalog_routes,
+    exports,
+    limits,
+    observations,
+    push,
+    records,
+    workspace_alerts,
+    workspace_import,
+    workspace_ingest,
+    workspace_registry,
+    workspace_review,
+)
 from quantrac.api.rest.models import Health
 from quantrac.api.security import current_principal
 from quantrac.api.settings import ApiSettings
@@ -47,13 +60,23 @@ def create_app(
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__, "database": store.dialect}
 
-    for module in (catalog_routes, observations, records, push, exports, admin):
+    workspace = (
+        workspace_registry,
+        workspace_ingest,
+        workspace_import,
+        workspace_review,
+        workspace_alerts,
+    )
+    for module in (catalog_routes, limits, observations, records, push, exports, admin, *workspace):
         api.include_router(module.router)
     app.include_router(api)
 
     from quantrac.api.sta.router import router as sta_router
 
     app.include_router(sta_router)
+    from quantrac.sync.router import router as sync_router
+
+    app.include_router(sync_router)
 
     from quantrac.web import mount
 

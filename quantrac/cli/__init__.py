@@ -18,6 +18,7 @@ from quantrac.cli import (
     receivers_cmd,
     registry_cmd,
     server_cmd,
+    sync_cmd,
     users_cmd,
 )
 from quantrac.errors import QuantracError
@@ -61,6 +62,8 @@ app.command("watch")(receivers_cmd.watch)
 app.command("simulate")(receivers_cmd.simulate)
 app.command("connectivity")(receivers_cmd.connectivity)
 app.add_typer(ingest_cmd.archive_app, name="archive")
+app.add_typer(sync_cmd.sync_app, name="sync")
+app.add_typer(sync_cmd.nodes_app, name="nodes")
 
 #: Exit codes: 0 ok, 1 usage (Typer), 2 bad input or unknown name, 3 conflict.
 EXIT_BAD_INPUT = 2

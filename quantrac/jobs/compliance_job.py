@@ -52,6 +52,7 @@ from quantrac.store.schema import (
     series,
     station,
 )
+from quantrac.sync.changes import record_events, record_station_events
 
 EXCEEDANCE = "exceedance"
 OPEN = "open"
@@ -534,6 +535,7 @@ def open_event(
     / QC-failure events: call on every check that finds the condition, `close_event` on the
     first that does not.
     """
+    record_station_events(conn, key.station_id, at)
     e = event.c
     row = conn.execute(
         select(e.id, e.last_at, e.peak_value).where(key.where(), e.status == OPEN)
@@ -566,6 +568,7 @@ def open_event(
 
 def close_event(conn: Connection, key: EventKey, at: int) -> int | None:
     """Close the open event with this key at `at`; None when none is open (idempotent)."""
+    record_station_events(conn, key.station_id, at)
     e = event.c
     found = conn.scalar(select(e.id).where(key.where(), e.status == OPEN))
     if found is None:
@@ -653,6 +656,7 @@ def record_exceedances(store: Store, report: ComplianceReport) -> EventChanges:
                 if s.id not in matched and s.started_at > report.start:
                     _withdraw(conn, s.id)
                     changes.withdrawn.append(s.id)
+        record_events(conn, [*changes.opened, *changes.updated, *changes.withdrawn])
     return changes
 
 

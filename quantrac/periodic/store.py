@@ -20,6 +20,7 @@ from quantrac.periodic.model import ResultValues, SampleFields, SampleKey, Stati
 from quantrac.periodic.plan import StoredSample, WritePlan
 from quantrac.store.db import Store
 from quantrac.store.schema import audit_log, campaign, sample, sample_result, station
+from quantrac.sync.changes import record_samples
 
 #: Rows per statement: well under SQLite's bound-parameter limit, large enough to be fast.
 CHUNK = 2_000
@@ -207,6 +208,7 @@ def apply_plan(
     for chunk in _chunks(plan.result_changes):
         _revise_results(conn, chunk, now, filename, actor, raw_file_id)
         advance(len(chunk))
+    record_samples(conn, plan)
 
 
 def _ids_for(

@@ -25,6 +25,7 @@ from quantrac.errors import ValidationError
 from quantrac.review.window import audit, require_text, series_info
 from quantrac.store.db import Store, now_s
 from quantrac.store.schema import observation, review_period
+from quantrac.sync.changes import record_change
 
 STATES = ("reviewed", "approved", "rejected")
 APPROVED = "approved"
@@ -88,6 +89,7 @@ def mark_period(
             )
             .returning(review_period.c.id)
         ).scalar_one()
+        record_change(conn, "review_period", new_id)
         audit(
             conn,
             at=at,

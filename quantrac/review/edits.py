@@ -23,6 +23,7 @@ from quantrac.review.reasons import STAFF_CORRECTED, STAFF_OVERRIDE, join_reason
 from quantrac.review.window import audit, require_text, series_info
 from quantrac.store.db import Store, now_s
 from quantrac.store.schema import observation, observation_revision
+from quantrac.sync.changes import record_observations
 
 SOURCE_OVERRIDE = "review:override"
 SOURCE_CORRECT = "review:correct"
@@ -117,6 +118,7 @@ def override_flags(
                 .values(qc_flag=int(new_flag), qc_reasons=bindparam("r")),
                 updates,
             )
+            record_observations(conn, [series_id], start, end - 1)
         changed = len(revisions)
         audit(
             conn,
@@ -201,6 +203,7 @@ def correct_value(
             .where(o.series_id == series_id, o.time == time)
             .values(value=new_value, qc_flag=int(new_flag), qc_reasons=STAFF_CORRECTED)
         )
+        record_observations(conn, [series_id], time, time)
         audit(
             conn,
             at=at,

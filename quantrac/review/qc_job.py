@@ -53,6 +53,7 @@ from quantrac.review.window import (
 )
 from quantrac.store.db import Store, now_s
 from quantrac.store.schema import audit_log, observation, observation_revision, series
+from quantrac.sync.changes import record_observations
 
 if TYPE_CHECKING:
     from quantrac.analysis.anomaly import IsolationForestDetector
@@ -369,6 +370,7 @@ def _qc_chunk(
         return
     with store.write() as conn:
         written = conn.execute(_UPDATE, params).rowcount
+        record_observations(conn, [info.id], params[0]["t"], params[-1]["t"])
     if written is None or written < 0:  # a driver that cannot count executemany rows
         written = len(params)
     tally.changed += written

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, func, select
 from quantrac.errors import ValidationError
 from quantrac.store.db import Store, now_s
 from quantrac.store.schema import observation, series
+from quantrac.sync.changes import record_observations
 
 #: Epoch seconds outside this window are refused as corrupt timestamps (1970 … 2100).
 MIN_TIME = 0
@@ -136,33 +137,45 @@ def _write(
     if dbapi is None:
         raise RuntimeError("connection is closed")
     now = now_s()
-    first_time = _first_time_per_series(rows)
+    first_time, last = _time_span(rows)
     latest = _latest_times(conn, first_time)
+    result: WriteResult | None = None
     if _is_append(first_time, latest):
         if store.is_sqlite:
             # BEGIN IMMEDIATE already serialises writers, so no one can race this check.
             _append(store, dbapi, rows, now)
-            return WriteResult(len(rows), len(rows), 0, 0, duplicates)
-        # PostgreSQL writers run concurrently: if one appended the same keys since the
-        # check, the savepoint rolls back and the general path below sorts it out.
-        from sqlalchemy.exc import IntegrityError
+            result = WriteResult(len(rows), len(rows), 0, 0, duplicates)
+        else:
+            # PostgreSQL writers run concurrently: if one appended the same keys since the
+            # check, the savepoint rolls back and the general path below sorts it out.
+            from sqlalchemy.exc import IntegrityError
 
-        try:
-            with conn.begin_nested():
-                _append(store, dbapi, rows, now)
-            return WriteResult(len(rows), len(rows), 0, 0, duplicates)
-        except IntegrityError:
-            pass
-    return _merge(store, dbapi, rows, source, changed_by, reason, duplicates, now)
+            try:
+                with conn.begin_nested():
+                    _append(store, dbapi, rows, now)
+                result = WriteResult(len(rows), len(rows), 0, 0, duplicates)
+            except IntegrityError:
+                pass
+    if result is None:
+        result = _merge(store, dbapi, rows, source, changed_by, reason, duplicates, now)
+    if result.inserted or result.revised:
+        # Federation: one change-log entry per call (series and time span), not per row.
+        record_observations(conn, first_time, min(first_time.values()), last, len(rows))
+    return result
 
 
-def _first_time_per_series(rows: Sequence[ObservationRow]) -> dict[int, int]:
+def _time_span(rows: Sequence[ObservationRow]) -> tuple[dict[int, int], int]:
+    """The first time of each series in the batch, and the batch's last time."""
     first: dict[int, int] = {}
+    last = MIN_TIME
     for r in rows:
-        t = first.get(r[0])
-        if t is None or r[1] < t:
-            first[r[0]] = r[1]
-    return first
+        sid, t = r[0], r[1]
+        f = first.get(sid)
+        if f is None or t < f:
+            first[sid] = t
+        if t > last:  # noqa: PLR1730 - faster than a max() call per row
+            last = t
+    return first, int(last)
 
 
 def _latest_times(conn: Connection, first_time: dict[int, int]) -> dict[int, int | None]:

@@ -24,6 +24,7 @@ from quantrac.errors import (
 )
 from quantrac.store.db import Store, now_s
 from quantrac.store.schema import organization, series, station
+from quantrac.sync.changes import record_change
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 
@@ -122,6 +123,7 @@ def create_organization(store: Store, spec: OrganizationSpec) -> int:
         values = spec.model_dump()
         values["admin_unit_key"] = values.pop("admin_unit")
         result = conn.execute(insert(organization).values(**values, created_at=now, updated_at=now))
+        record_change(conn, "organization", result.inserted_primary_key[0])
         return int(result.inserted_primary_key[0])
 
 
@@ -142,6 +144,7 @@ def update_organization(store: Store, code: str, changes: Mapping[str, Any]) -> 
             .where(organization.c.id == oid)
             .values(**values, updated_at=now_s())
         )
+        record_change(conn, "organization", oid)
 
 
 def list_organizations(store: Store, include_retired: bool = False) -> list[RowMapping]:
@@ -160,6 +163,7 @@ def retire_organization(store: Store, code: str) -> None:
             .where(organization.c.id == oid)
             .values(retired_at=now_s(), updated_at=now_s())
         )
+        record_change(conn, "organization", oid)
 
 
 # stations -------------------------------------------------------------------------------------
@@ -180,6 +184,7 @@ def create_station(store: Store, spec: StationSpec, conn: Connection | None = No
         result = c.execute(
             insert(station).values(**_station_values(c, spec), created_at=now, updated_at=now)
         )
+        record_change(c, "station", result.inserted_primary_key[0])
         return int(result.inserted_primary_key[0])
 
     if conn is not None:
@@ -219,6 +224,7 @@ def update_station(store: Store, code: str, changes: Mapping[str, Any]) -> None:
         conn.execute(
             update(station).where(station.c.code == code).values(**values, updated_at=now_s())
         )
+        record_change(conn, "station", current["id"])
 
 
 def retire_station(store: Store, code: str) -> None:
@@ -229,6 +235,7 @@ def retire_station(store: Store, code: str) -> None:
             .where(station.c.code == code)
             .values(retired_at=now_s(), updated_at=now_s())
         )
+        record_change(conn, "station", get_station(store, code, conn)["id"])
 
 
 def list_stations(
@@ -301,6 +308,7 @@ def ensure_series(
                 created_at=now_s(),
             )
         )
+        record_change(c, "series", result.inserted_primary_key[0])
         return int(result.inserted_primary_key[0])
 
     if conn is not None:
@@ -333,3 +341,4 @@ def retire_series(store: Store, series_id: int) -> None:
         )
         if found.rowcount == 0:
             raise ValidationError(f"no series with id {series_id}")
+        record_change(conn, "series", series_id)

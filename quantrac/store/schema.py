@@ -181,7 +181,7 @@ raw_file = Table(
     Column("size", Integer, nullable=False),
     Column("path", Text, nullable=False),
     Column("received_at", BigInteger, nullable=False),
-    Column("state", String(16), nullable=False),  # received | parsed | quarantined
+    Column("state", String(16), nullable=False),  # received | held | parsed | quarantined
     Column("error", Text),
     Column("error_line", Integer),
     Column("error_field", String(64)),
