@@ -2,15 +2,19 @@
 
 Measures (issue 7 targets on a 2-core machine):
 
-1. latest values of 1,000 stations (3 series each), 50 concurrent clients — p50/p95/p99 and
-   requests/s; anonymous (public view, approved data) and as an administrator; with the
-   in-process cache off (every request runs the query) and on (the default 10 s);
+1. latest values of 1,000 stations (3 series each) — target p95 < 50 ms: one client at a
+   time with the in-process cache off (every request runs the query: the uncached cost), and
+   50 concurrent clients (closed loop, and each at 1 request/s) with the cache off and on
+   (the default 10 s); anonymous (public view, approved data) and as an administrator;
 2. one series, one year of 5-minute data (105,120 points) as JSON — target < 300 ms;
-3. SensorThings `$count` over 10 M observations — target < 1 s (PostgreSQL if --pg-url);
+3. SensorThings `$count` over 10 M observations, public (approved data) and administrator —
+   target < 1 s, exact (the bench checks the number against what it loaded);
 4. write throughput of SensorThings dataArray (`CreateObservations`) and of the REST bulk
    push (`/api/v1/stations/{code}/push`, JSON) — target ≥ 50,000 observations/s.
 
-The 10 M rows are loaded with the store's bulk writer before timing (untimed).
+The 10 M rows are loaded with the store's bulk writer before timing (untimed). Every series
+is approved except its last day, as a review office would leave it: the public figures pay
+for the approval rules, the unapproved tail included.
 
 Usage: python bench/api_load.py [--pg-url postgresql://postgres@127.0.0.1/postgres]
                                 [--rows 10000000] [--clients 50] [--requests 2000]
@@ -22,22 +26,25 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
+import socket
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, insert, text
+from http_measure import hammer, paced, sequential, timed_get, write_rate
+from sqlalchemy import insert
+from stores import postgres_store, sqlite_store
 
 from quantrac.auth import keys, users
 from quantrac.store.catalog_sync import sync_catalog
-from quantrac.store.db import Store, normalize_url
+from quantrac.store.db import Store
 from quantrac.store.migrate import upgrade
 from quantrac.store.observations import ObservationRow, write_observations
 from quantrac.store.registry import StationSpec, create_station, ensure_series
@@ -73,9 +80,17 @@ def serve(url: str, port: int, cache_s: float, archive: str) -> None:
     )
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 class Server:
-    def __init__(self, url: str, cache_s: float, archive: str, port: int = 8765) -> None:
-        self.url, self.port = url, port
+    """uvicorn in its own process on a free port (never a server someone else runs)."""
+
+    def __init__(self, url: str, cache_s: float, archive: str, port: int = 0) -> None:
+        self.url, self.port = url, port or free_port()
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -83,21 +98,24 @@ class Server:
                 "--serve",
                 url,
                 "--port",
-                str(port),
+                str(self.port),
                 "--cache",
                 str(cache_s),
                 "--archive",
                 archive,
             ],
         )
-        self.base = f"http://127.0.0.1:{port}"
+        self.base = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the server exited with {self.proc.returncode}")
             try:
                 if httpx.get(f"{self.base}/api/v1/health", timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
                 time.sleep(0.2)
+        self.stop()
         raise RuntimeError("server did not start")
 
     def stop(self) -> None:
@@ -106,27 +124,9 @@ class Server:
 
 
 # --- data ----------------------------------------------------------------------------------------
-def fresh_store(pg_url: str | None, tmp: Path) -> Store:
-    if not pg_url:
-        return Store(f"sqlite:///{tmp / 'bench.db'}")
-    admin_url = normalize_url(pg_url)
-    name = f"quantrac_bench_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    base, _, _ = admin_url.rpartition("/")
-    return Store(f"{base}/{name}")
-
-
-def drop_store(store: Store, pg_url: str | None) -> None:
-    store.dispose()
-    if pg_url:
-        admin = create_engine(normalize_url(pg_url), isolation_level="AUTOCOMMIT")
-        name = store.engine.url.database
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def throwaway_store(pg_url: str | None) -> AbstractContextManager[Store]:
+    """A fresh database (bench/stores.py): PostgreSQL when a server URL is given."""
+    return postgres_store(pg_url) if pg_url else sqlite_store()
 
 
 def load(store: Store, n_stations: int, total_rows: int) -> dict[str, object]:
@@ -159,7 +159,7 @@ def load(store: Store, n_stations: int, total_rows: int) -> dict[str, object]:
     ]
     write_observations(store, year_rows, source="bench")
     others = series_ids[1:]
-    per_series = max(1, (total_rows - YEAR_POINTS) // len(others))
+    per_series = max(2, (total_rows - YEAR_POINTS) // len(others))
     batch: list[ObservationRow] = []
     written = YEAR_POINTS
     for i in range(per_series):
@@ -174,119 +174,36 @@ def load(store: Store, n_stations: int, total_rows: int) -> dict[str, object]:
     if batch:
         write_observations(store, batch, source="bench")
         written += len(batch)
+    # approved up to one day before each series' newest value (the year series: its year)
+    ends = {sid: YEAR0 + STEP * per_series - 86_400 for sid in others}
+    ends[year] = YEAR0 + STEP * YEAR_POINTS
     with store.write() as conn:
         conn.execute(
             insert(review_period),
             [
-                {
-                    "series_id": sid,
-                    "start": 0,
-                    "end": 4_102_444_800,
-                    "state": "approved",
-                    "by": "bench",
-                    "at": YEAR0,
-                }
-                for sid in series_ids
+                {"series_id": sid, "start": 0, "end": end, "state": "approved", "by": "bench",
+                 "at": YEAR0}
+                for sid, end in ends.items()
             ],
-        )
+        )  # fmt: skip
+    approved = YEAR_POINTS + len(others) * max(0, per_series - 86_400 // STEP)
     if not store.is_sqlite:
         with store.engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-                "VACUUM ANALYZE observation"
-            )
+            # every table, as autovacuum would have by then: without statistics on the small
+            # registry tables the planner mistakes 1,000 stations for one
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
     users.create_user(store, "bench", "bench-password", "admin")
     key = keys.create_key(store, "bench", username="bench", scopes="read,write,admin").key
-    return {"key": key, "year_series": year, "series": series_ids, "rows": written}
+    return {
+        "key": key,
+        "year_series": year,
+        "series": series_ids,
+        "rows": written,
+        "approved": approved,
+    }
 
 
 # --- measuring -----------------------------------------------------------------------------------
-def pct(values: list[float], q: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, int(q * len(s)))]
-
-
-async def hammer(
-    base: str, path: str, headers: dict[str, str], clients: int, requests: int
-) -> dict[str, float]:
-    latencies: list[float] = []
-    per_client = max(1, requests // clients)
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(
-        base_url=base, headers=headers, limits=limits, timeout=60
-    ) as client:
-        r = await client.get(path)
-        r.raise_for_status()
-
-        async def one() -> None:
-            for _ in range(per_client):
-                t = time.perf_counter()
-                resp = await client.get(path)
-                resp.raise_for_status()
-                latencies.append(time.perf_counter() - t)
-
-        start = time.perf_counter()
-        await asyncio.gather(*(one() for _ in range(clients)))
-        wall = time.perf_counter() - start
-    return {
-        "requests": len(latencies),
-        "rps": len(latencies) / wall,
-        "p50_ms": 1000 * pct(latencies, 0.5),
-        "p95_ms": 1000 * pct(latencies, 0.95),
-        "p99_ms": 1000 * pct(latencies, 0.99),
-        "bytes": len(r.content),
-    }
-
-
-async def paced(
-    base: str, path: str, headers: dict[str, str], clients: int, per_client_s: float, seconds: float
-) -> dict[str, float]:
-    """Open loop: each client asks once every `per_client_s` (a map refreshing), so the
-    latency is the service time, not the queue a saturating closed loop builds."""
-    latencies: list[float] = []
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(
-        base_url=base, headers=headers, limits=limits, timeout=60
-    ) as client:
-        (await client.get(path)).raise_for_status()
-
-        async def one(offset: float) -> None:
-            await asyncio.sleep(offset)
-            end = time.perf_counter() + seconds
-            while time.perf_counter() < end:
-                t = time.perf_counter()
-                (await client.get(path)).raise_for_status()
-                dt = time.perf_counter() - t
-                latencies.append(dt)
-                await asyncio.sleep(max(0.0, per_client_s - dt))
-
-        await asyncio.gather(*(one(i * per_client_s / clients) for i in range(clients)))
-    return {
-        "requests": len(latencies),
-        "rps": len(latencies) / seconds,
-        "p50_ms": 1000 * pct(latencies, 0.5),
-        "p95_ms": 1000 * pct(latencies, 0.95),
-        "p99_ms": 1000 * pct(latencies, 0.99),
-    }
-
-
-def timed_get(base: str, path: str, headers: dict[str, str], runs: int = 10) -> dict[str, float]:
-    times, size, body = [], 0, b""
-    with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
-        client.get(path).raise_for_status()
-        for _ in range(runs):
-            t = time.perf_counter()
-            r = client.get(path)
-            r.raise_for_status()
-            times.append(time.perf_counter() - t)
-            size, body = len(r.content), r.content
-    return {
-        "p50_ms": 1000 * statistics.median(times),
-        "max_ms": 1000 * max(times),
-        "bytes": size,
-        "body": body,
-    }  # type: ignore[dict-item]
-
-
 def iso(t: int) -> str:
     return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -326,21 +243,96 @@ def push_bodies(t0: int, per_request: int, requests: int) -> Iterator[tuple[byte
         yield json.dumps(body).encode(), times * per_time
 
 
-def write_rate(
-    base: str, path: str, headers: dict[str, str], bodies: Iterator[tuple[bytes, int]], expect: int
-) -> dict[str, float]:
-    total, elapsed = 0, 0.0
-    with httpx.Client(
-        base_url=base, headers={**headers, "Content-Type": "application/json"}, timeout=600
-    ) as client:
-        for body, n in bodies:
-            t = time.perf_counter()
-            r = client.post(path, content=body)
-            elapsed += time.perf_counter() - t
-            if r.status_code != expect:
-                raise RuntimeError(f"{path}: {r.status_code} {r.text[:300]}")
-            total += n
-    return {"observations": total, "seconds": elapsed, "per_s": total / elapsed}
+def measure_reads(
+    base: str, cache: float, admin: dict[str, str], world: dict[str, object], args: Any
+) -> dict[str, object]:
+    results: dict[str, object] = {}
+    for who, headers in (("public", {}), ("admin", admin)):
+        if not cache:
+            res = sequential(base, "/api/v1/latest", headers, 100)
+            results[f"latest_{who}_uncached_one_client"] = res
+            print(f"latest ({who}, uncached, one client): {res}", flush=True)
+        res = asyncio.run(hammer(base, "/api/v1/latest", headers, args.clients, args.requests))
+        results[f"latest_{who}_cache{int(cache)}"] = res
+        print(f"latest ({who}, cache {cache:.0f} s): {res}", flush=True)
+        res = asyncio.run(paced(base, "/api/v1/latest", headers, args.clients, 1.0, 15.0))
+        results[f"latest_{who}_cache{int(cache)}_1rps_per_client"] = res
+        print(f"latest ({who}, cache {cache:.0f} s, {args.clients} × 1 req/s): {res}", flush=True)
+    if cache:
+        return results
+    ys = world["year_series"]
+    path = (
+        f"/api/v1/series/{ys}/observations?start=2025-01-01T00:00:00Z"
+        "&end=2026-01-01T00:00:00Z&limit=200000"
+    )
+    for who, headers in (("public", {}), ("admin", admin)):
+        res = timed_get(base, path, headers)
+        n = len(json.loads(res.pop("body"))["time"])  # type: ignore[arg-type]
+        results[f"year_json_{who}"] = {**res, "points": n}
+        print(f"one series, one year ({n:,} points, {who}): {res}", flush=True)
+    expected = {"admin": world["rows"], "public": world["approved"]}
+    for who, headers in (("admin", admin), ("public", {})):
+        res = timed_get(base, "/sta/v1.1/Observations?$count=true&$top=1", headers, runs=5)
+        doc = json.loads(res.pop("body"))  # type: ignore[arg-type]
+        res["count"] = doc["@iot.count"]
+        res["estimated"] = bool(doc.get("@quantrac.countEstimated"))
+        res["exact"] = doc["@iot.count"] == expected[who]
+        results[f"count_{who}"] = res
+        print(f"$count ({who}): {res}", flush=True)
+    return results
+
+
+def measure_writes(base: str, admin: dict[str, str], world: dict[str, object], args: Any) -> dict:
+    results: dict[str, object] = {}
+    sids = world["series"][3:13]  # type: ignore[index]
+    res = write_rate(
+        base,
+        "/sta/v1.1/CreateObservations",
+        admin,
+        data_array_bodies(sids, 1_800_000_000, 20_000, 10),
+        201,
+    )
+    results["sta_data_array"] = res
+    print(f"SensorThings dataArray: {res}", flush=True)
+    last = f"/api/v1/stations/ST{args.stations - 1:04d}/push"
+    res = write_rate(base, last, admin, push_bodies(1_800_000_000, 20_000, 10), 200)
+    results["rest_push"] = res
+    print(f"REST bulk push: {res}", flush=True)
+    return results
+
+
+def summary(r: dict[str, Any]) -> str:
+    """The issue 7 figures as a table for docs/performance.md."""
+
+    def ms(key: str, field: str = "p95_ms") -> str:
+        return f"{r[key][field]:.0f} ms" if key in r else "—"
+
+    lines = ["| measure | public | admin |", "|---|---:|---:|"]
+    for label, key, field in (
+        ("latest values, one client, uncached: p50", "uncached_one_client", "p50_ms"),
+        ("latest values, one client, uncached: p95", "uncached_one_client", "p95_ms"),
+        ("latest values, 50 clients × 1 req/s, uncached: p95", "cache0_1rps_per_client", "p95_ms"),
+        (
+            "latest values, 50 clients × 1 req/s, cache 10 s: p95",
+            "cache10_1rps_per_client",
+            "p95_ms",
+        ),
+        ("latest values, 50 clients closed loop, cache 10 s: p95", "cache10", "p95_ms"),
+    ):
+        lines.append(f"| {label} | {ms(f'latest_public_{key}', field)} | "
+                     f"{ms(f'latest_admin_{key}', field)} |")  # fmt: skip
+    for who in ("public", "admin"):
+        c = r.get(f"count_{who}", {})
+        r[f"_count_{who}"] = (
+            f"{c.get('p50_ms', 0):.0f} ms ({c.get('count', 0):,}, "
+            f"{'exact' if c.get('exact') and not c.get('estimated') else 'NOT exact'})"
+        )
+    lines.append(f"| `$count` of Observations, p50 | {r['_count_public']} | {r['_count_admin']} |")
+    lines.append(
+        f"| one year as JSON, p50 | {ms('year_json_public', 'p50_ms')} | "
+        f"{ms('year_json_admin', 'p50_ms')} |"
+    )
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -351,7 +343,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--serve")
-    ap.add_argument("--port", type=int, default=8765)
+    ap.add_argument("--port", type=int, default=0, help="0: a free port")
     ap.add_argument("--cache", type=float, default=0.0)
     ap.add_argument("--archive")
     args = ap.parse_args()
@@ -359,76 +351,24 @@ def main() -> None:
         serve(args.serve, args.port, args.cache, args.archive)
         return
 
-    tmp = Path(tempfile.mkdtemp(prefix="quantrac-bench-"))
-    store = fresh_store(args.pg_url, tmp)
-    print(f"backend: {store.dialect}; loading {args.stations} stations and {args.rows:,} rows")
-    t = time.perf_counter()
-    world = load(store, args.stations, args.rows)
-    print(f"  loaded in {time.perf_counter() - t:.0f} s (untimed)")
-    url = store.engine.url.render_as_string(hide_password=False)
-    admin = {"Authorization": f"Bearer {world['key']}"}
-    results: dict[str, object] = {"backend": store.dialect, "rows": world["rows"]}
-    try:
+    with throwaway_store(args.pg_url) as store, tempfile.TemporaryDirectory() as tmp:
+        print(f"backend: {store.dialect}; loading {args.stations} stations and {args.rows:,} rows")
+        t = time.perf_counter()
+        world = load(store, args.stations, args.rows)
+        print(f"  loaded in {time.perf_counter() - t:.0f} s (untimed)")
+        url = store.engine.url.render_as_string(hide_password=False)
+        admin = {"Authorization": f"Bearer {world['key']}"}
+        results: dict[str, Any] = {"backend": store.dialect, "rows": world["rows"]}
         for cache in (0.0, 10.0):
-            server = Server(url, cache, str(tmp / "archive"), args.port)
+            server = Server(url, cache, str(Path(tmp) / "archive"), args.port)
             try:
-                for who, headers in (("public", {}), ("admin", admin)):
-                    res = asyncio.run(
-                        hammer(server.base, "/api/v1/latest", headers, args.clients, args.requests)
-                    )
-                    results[f"latest_{who}_cache{int(cache)}"] = res
-                    print(f"latest ({who}, cache {cache:.0f} s): {res}", flush=True)
-                    res = asyncio.run(
-                        paced(server.base, "/api/v1/latest", headers, args.clients, 1.0, 15.0)
-                    )
-                    results[f"latest_{who}_cache{int(cache)}_1rps_per_client"] = res
-                    print(
-                        f"latest ({who}, cache {cache:.0f} s, {args.clients} clients × "
-                        f"1 req/s): {res}",
-                        flush=True,
-                    )
-                if cache:
-                    continue
-                ys = world["year_series"]
-                path = (
-                    f"/api/v1/series/{ys}/observations?start=2025-01-01T00:00:00Z"
-                    "&end=2026-01-01T00:00:00Z&limit=200000"
-                )
-                for who, headers in (("public", {}), ("admin", admin)):
-                    res = timed_get(server.base, path, headers)
-                    n = len(json.loads(res.pop("body"))["time"])  # type: ignore[arg-type]
-                    results[f"year_json_{who}"] = {**res, "points": n}
-                    print(f"one series, one year ({n:,} points, {who}): {res}", flush=True)
-                for who, headers in (("admin", admin), ("public", {})):
-                    res = timed_get(
-                        server.base, "/sta/v1.1/Observations?$count=true&$top=1", headers, runs=5
-                    )
-                    doc = json.loads(res.pop("body"))  # type: ignore[arg-type]
-                    res["count"] = doc["@iot.count"]
-                    res["estimated"] = bool(doc.get("@quantrac.countEstimated"))
-                    results[f"count_{who}"] = res
-                    print(f"$count ({who}): {res}", flush=True)
-                sids = world["series"][3:13]  # type: ignore[index]
-                res = write_rate(
-                    server.base,
-                    "/sta/v1.1/CreateObservations",
-                    admin,
-                    data_array_bodies(sids, 1_800_000_000, 20_000, 10),
-                    201,
-                )
-                results["sta_data_array"] = res
-                print(f"SensorThings dataArray: {res}", flush=True)
-                last = f"/api/v1/stations/ST{args.stations - 1:04d}/push"
-                res = write_rate(
-                    server.base, last, admin, push_bodies(1_800_000_000, 20_000, 10), 200
-                )
-                results["rest_push"] = res
-                print(f"REST bulk push: {res}", flush=True)
+                results.update(measure_reads(server.base, cache, admin, world, args))
+                if not cache:
+                    results.update(measure_writes(server.base, admin, world, args))
             finally:
                 server.stop()
-    finally:
-        drop_store(store, args.pg_url)
     print(json.dumps(results, indent=2))
+    print(summary(results))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,115 @@
-"""SensorThings entities that have no home in the monitoring model (standalone Sensors,
-FeaturesOfInterest, HistoricalLocations, non-catalogue ObservedProperties)."""
+"""SensorThings entities that have no home in the monitoring model, and the per-series counts
+that make `$count` exact and fast.
+
+The registry stays the source of truth: a Datastream is still a `series`, a Thing a `station`.
+These tables hold what a SensorThings client adds beyond it — standalone Sensors,
+ObservedProperties outside the national catalogue, FeaturesOfInterest other than a station's
+point, recorded HistoricalLocations — and the links from series and observations to them.
+Rows without a link keep the derived entity (a series' own Sensor, the station's point as the
+FeatureOfInterest), so data that arrives by FTP or MQTT needs none of this.
+
+`series_observation_count` holds the number of stored observations of each series. On
+PostgreSQL it is kept exact by statement-level triggers on `observation` (migration 0004), in
+the same transaction as the insert or delete; SQLite has no such triggers and counts from the
+primary-key index instead (see `quantrac.api.queries.counts`).
+"""
 
 from __future__ import annotations
 
-from quantrac.store.schema import metadata  # noqa: F401
+from sqlalchemy import BigInteger, Column, Float, ForeignKey, Index, Integer, String, Table, Text
+
+from quantrac.store.schema import metadata
+
+sta_sensor = Table(
+    "sta_sensor",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("encoding_type", String(255), nullable=False),
+    Column("meta", Text, nullable=False),  # SensorThings `metadata`: a URL or a description
+    Column("properties", Text),  # JSON object
+    Column("created_by", String(128), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+# An ObservedProperty a client described in its own words. `parameter_code` is the catalogue
+# parameter it measures when one matches: only such a property can carry a Datastream, whose
+# values are stored, checked and compared as that parameter.
+sta_observed_property = Table(
+    "sta_observed_property",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("definition", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("properties", Text),
+    Column("parameter_code", String(32), ForeignKey("parameter.code")),
+    Column("created_by", String(128), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+# Point features only: spatial filters evaluate points exactly on both databases.
+sta_feature_of_interest = Table(
+    "sta_feature_of_interest",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("encoding_type", String(255), nullable=False),
+    Column("latitude", Float, nullable=False),
+    Column("longitude", Float, nullable=False),
+    Column("properties", Text),
+    Column("created_by", String(128), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+# Where a station was from `time` on, recorded when its location changes (or posted).
+sta_historical_location = Table(
+    "sta_historical_location",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("station_id", Integer, ForeignKey("station.id"), nullable=False),
+    Column("time", BigInteger, nullable=False),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("created_by", String(128), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Index(None, "station_id", "time"),
+)
+
+# What a client said about a series beyond the registry: its Sensor, its ObservedProperty in
+# the client's words, its name and description. No row: everything is derived.
+sta_datastream = Table(
+    "sta_datastream",
+    metadata,
+    Column("series_id", Integer, ForeignKey("series.id"), primary_key=True, autoincrement=False),
+    Column("sensor_id", Integer, ForeignKey("sta_sensor.id")),
+    Column("observed_property_id", Integer, ForeignKey("sta_observed_property.id")),
+    Column("name", String(255)),
+    Column("description", Text),
+    Column("updated_at", BigInteger, nullable=False),
+    Index(None, "sensor_id"),
+    Index(None, "observed_property_id"),
+)
+
+# The FeatureOfInterest of one observation when it is not its station's point. Keyed like
+# `observation` (and, like it, without a foreign key to series: see schema.py).
+sta_observation_foi = Table(
+    "sta_observation_foi",
+    metadata,
+    Column("series_id", Integer, primary_key=True, autoincrement=False),
+    Column("time", BigInteger, primary_key=True, autoincrement=False),
+    Column("foi_id", Integer, ForeignKey("sta_feature_of_interest.id"), nullable=False),
+    Index(None, "foi_id"),
+)
+
+series_observation_count = Table(
+    "series_observation_count",
+    metadata,
+    Column("series_id", Integer, primary_key=True, autoincrement=False),
+    Column("n", BigInteger, nullable=False),
+)

@@ -112,6 +112,41 @@ def test_latest_values_in_one_query_for_many_stations(store: Store, world: World
     }
 
 
+def test_latest_is_the_newest_value_each_caller_may_see(store: Store, world: World) -> None:
+    """Per series: the newest row for full access, else the newest approved one — bounded by
+    that series' own approvals (a later approval of another series changes nothing)."""
+    from quantrac.store.schema import review_period
+
+    step = 300
+    with store.write() as conn:  # A_PUB: approved again later, with a gap; PUB_AIR unchanged
+        conn.execute(
+            insert(review_period),
+            [
+                {"series_id": world.series["A_PUB"], "start": T0 + 15 * step,
+                 "end": T0 + 18 * step, "state": "approved", "by": "r", "at": T0},
+                {"series_id": world.series["PUB_AIR"], "start": T0 + 12 * step,
+                 "end": T0 + 99 * step, "state": "rejected", "by": "r", "at": T0},
+            ],
+        )  # fmt: skip
+
+    def newest(who: str | None) -> dict[str, str]:
+        body = world.client.get("/api/v1/latest", headers=world.h(who)).json()
+        return {s["station"]: s["values"][0]["time"][11:16] for s in body["stations"]}
+
+    assert newest(None) == {"A_PUB": "01:25", "PUB_AIR": "00:55"}
+    assert newest("ent_a") == {"A_OUT": "01:55", "A_PUB": "01:55", "PUB_AIR": "00:55"}
+    assert newest("admin") == dict.fromkeys(
+        ("A_OUT", "A_PUB", "B_OUT", "HG_WELL", "PUB_AIR"), "01:55"
+    )
+    first = world.client.get("/api/v1/latest")
+    etag = first.headers["etag"]
+    assert world.client.get("/api/v1/latest").headers["etag"] == etag  # stable while unchanged
+    again = world.client.get("/api/v1/latest", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    body = first.json()
+    assert body["generated_at"].endswith("Z") and json.loads(first.content) == body
+
+
 def test_indices_events_samples_campaigns(store: Store, world: World) -> None:
     with store.write() as conn:
         for i, value in enumerate((42.0, 120.0)):

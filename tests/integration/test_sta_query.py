@@ -208,21 +208,3 @@ def test_data_array_read(world: World) -> None:
     item = body["value"][0]
     assert item["components"] == ["id", "phenomenonTime", "result"]
     assert item["dataArray@iot.count"] == 3 and item["dataArray"][0][2] == 10.0
-
-
-def test_count_past_its_budget_answers_the_planner_estimate(world: World) -> None:
-    """PostgreSQL: a count that outlasts `count_budget_ms` returns the estimate, marked."""
-    from sqlalchemy import func, literal, select
-
-    from quantrac.api.sta.model import StaScope
-    from quantrac.api.sta.read import Reader
-    from quantrac.auth.principal import ANONYMOUS
-
-    if world.store.is_sqlite:
-        pytest.skip("SQLite counts exactly, without a budget")
-    slow = select(func.pg_sleep(0.2).label("x"))
-    with world.store.read() as conn:
-        reader = Reader(StaScope(ANONYMOUS, True, "postgresql"), conn, "http://x", 10, 10, 20)
-        n, estimated = reader.count(slow, select(literal(1).label("x")))
-        assert estimated and n == 1
-        assert reader.count(select(literal(1).label("x"))) == (1, False)

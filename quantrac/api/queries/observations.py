@@ -17,6 +17,7 @@ import numpy as np
 from sqlalchemy import Connection, and_, false, or_, select
 
 from quantrac.api.errors import ApiError
+from quantrac.api.queries.counts import merge
 from quantrac.api.queries.fast import fetch_all
 from quantrac.api.queries.stations import SeriesRef
 from quantrac.api.timeparse import iso_many
@@ -56,13 +57,7 @@ def approved_ranges(
         q = q.where(rp.end > start)
     if end is not None:
         q = q.where(rp.start < end)
-    merged: list[tuple[int, int]] = []
-    for s, e in sorted(conn.execute(q).tuples()):
-        if merged and s <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
-        else:
-            merged.append((s, e))
-    return merged
+    return list(merge([(int(s), int(e)) for s, e in conn.execute(q)]))
 
 
 def _range_clause(ranges: Sequence[tuple[int, int]]) -> Any:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
+from sqlalchemy import Connection
 
 from quantrac.api.context import ApiContext
 from quantrac.api.queries import latest as latest_q
@@ -19,7 +21,6 @@ from quantrac.api.rest import models
 from quantrac.api.rest.common import Ctx, FastJSON, page_limit, qc_flags, time_range
 from quantrac.api.security import CurrentPrincipal, ctx_of
 from quantrac.api.timeparse import iso, iso_many
-from quantrac.auth.principal import Principal
 
 router = APIRouter(tags=["observations"])
 
@@ -27,28 +28,50 @@ Aggregation = Literal["raw", "1h", "24h", "month"]
 CSV_RESPONSE = {200: {"content": {"text/csv": {}}, "description": "JSON or CSV"}}
 
 
+@dataclass(frozen=True, slots=True)
+class ObservationParams:
+    """The query parameters both observation routes take (one series, either way named)."""
+
+    start: str | None
+    end: str | None
+    aggregation: str
+    qc: str | None
+    cursor: str | None
+    limit: int | None
+    order: str
+    format: str
+
+
+def observation_params(
+    start: Annotated[str | None, Query(max_length=64)] = None,
+    end: Annotated[str | None, Query(max_length=64)] = None,
+    aggregation: Aggregation = "raw",
+    qc: Annotated[str | None, Query(max_length=32, description="e.g. 1,2")] = None,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int | None, Query(ge=1, le=10**9)] = None,
+    order: Literal["asc", "desc"] = "asc",
+    format: Literal["json", "csv"] = "json",
+) -> ObservationParams:
+    return ObservationParams(start, end, aggregation, qc, cursor, limit, order, format)
+
+
+Params = Annotated[ObservationParams, Depends(observation_params)]
+
+
 def _serve(
     ctx: ApiContext,
     request: Request,
-    p: Principal,
-    ref_of: object,
-    *,
-    start: str | None,
-    end: str | None,
-    aggregation: str,
-    qc: str | None,
-    cursor: str | None,
-    limit: int | None,
-    order: str,
-    fmt: str,
+    ref_of: Callable[[Connection], SeriesRef],
+    q: ObservationParams,
 ) -> Response:
-    s, e = time_range(start, end)
-    flags = qc_flags(qc)
-    n = page_limit(ctx, limit)
-    after = obs.decode_cursor(cursor) if cursor else None
+    s, e = time_range(q.start, q.end)
+    flags = qc_flags(q.qc)
+    n = page_limit(ctx, q.limit)
+    after = obs.decode_cursor(q.cursor) if q.cursor else None
     approval = ctx.settings.public_requires_approval
+    aggregation = q.aggregation
     with ctx.store.read() as conn:
-        ref: SeriesRef = ref_of(conn)  # type: ignore[operator]
+        ref = ref_of(conn)
         head = {
             "station": ref.station["code"],
             "parameter": ref.parameter,
@@ -81,7 +104,7 @@ def _serve(
                 after=after,
                 limit=n,
                 requires_approval=approval,
-                descending=order == "desc",
+                descending=q.order == "desc",
             )
             times = iso_many(page.time)
             nxt = None if page.next_after is None else obs.encode_cursor(page.next_after)
@@ -98,7 +121,7 @@ def _serve(
     if body.get("next_cursor"):
         url = request.url.include_query_params(cursor=body["next_cursor"])
         headers["Link"] = f'<{url}>; rel="next"'
-    if fmt == "csv":
+    if q.format == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(header)
@@ -127,30 +150,10 @@ def station_observations(
     parameter: str,
     request: Request,
     p: CurrentPrincipal,
+    q: Params,
     ctx: ApiContext = Ctx,
-    start: Annotated[str | None, Query(max_length=64)] = None,
-    end: Annotated[str | None, Query(max_length=64)] = None,
-    aggregation: Aggregation = "raw",
-    qc: Annotated[str | None, Query(max_length=32, description="e.g. 1,2")] = None,
-    cursor: Annotated[str | None, Query(max_length=64)] = None,
-    limit: Annotated[int | None, Query(ge=1, le=10**9)] = None,
-    order: Literal["asc", "desc"] = "asc",
-    format: Literal["json", "csv"] = "json",
 ) -> Response:
-    return _serve(
-        ctx,
-        request,
-        p,
-        lambda conn: series_ref(conn, p, code, parameter),
-        start=start,
-        end=end,
-        aggregation=aggregation,
-        qc=qc,
-        cursor=cursor,
-        limit=limit,
-        order=order,
-        fmt=format,
-    )
+    return _serve(ctx, request, lambda conn: series_ref(conn, p, code, parameter), q)
 
 
 @router.get(
@@ -163,30 +166,10 @@ def series_observations(
     series_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     request: Request,
     p: CurrentPrincipal,
+    q: Params,
     ctx: ApiContext = Ctx,
-    start: Annotated[str | None, Query(max_length=64)] = None,
-    end: Annotated[str | None, Query(max_length=64)] = None,
-    aggregation: Aggregation = "raw",
-    qc: Annotated[str | None, Query(max_length=32)] = None,
-    cursor: Annotated[str | None, Query(max_length=64)] = None,
-    limit: Annotated[int | None, Query(ge=1, le=10**9)] = None,
-    order: Literal["asc", "desc"] = "asc",
-    format: Literal["json", "csv"] = "json",
 ) -> Response:
-    return _serve(
-        ctx,
-        request,
-        p,
-        lambda conn: series_by_id(conn, p, series_id),
-        start=start,
-        end=end,
-        aggregation=aggregation,
-        qc=qc,
-        cursor=cursor,
-        limit=limit,
-        order=order,
-        fmt=format,
-    )
+    return _serve(ctx, request, lambda conn: series_by_id(conn, p, series_id), q)
 
 
 @router.get(
@@ -215,7 +198,7 @@ async def latest(
 
     def compute() -> tuple[bytes, str]:
         with ctx.store.read() as conn:
-            stations = latest_q.latest_values(
+            values = latest_q.latest_json(
                 conn,
                 p,
                 requires_approval=ctx.settings.public_requires_approval,
@@ -223,11 +206,9 @@ async def latest(
                 province=province,
                 parameter=parameter,
             )
-        for st in stations:
-            for v in st["values"]:
-                v["time"] = iso(v["time"])
-        content = FastJSON({"generated_at": iso(now_s()), "stations": stations}).body
-        stamp = hashlib.sha256(json.dumps(stations, sort_keys=True).encode()).hexdigest()[:20]
+        # The ETag is of the stations, not of `generated_at`: it holds while nothing changes.
+        stamp = hashlib.sha256(values).hexdigest()[:20]
+        content = b'{"generated_at":"%s","stations":%s}' % (iso(now_s()).encode(), values)
         return content, f'"{stamp}"'
 
     hit = ctx.latest_cache.peek(key, ctx.data_version)

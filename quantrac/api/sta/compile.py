@@ -4,13 +4,13 @@ Every literal becomes a bound parameter; property names map only to known column
 text never reaches the SQL string. Paths through a to-one relation become a correlated scalar
 subquery (`Datastream/Thing/name`), through a to-many relation an EXISTS with the rest of the
 comparison inside (`Datastreams/ObservedProperty/id eq 'PM25'` on Things: "any of").
-Spatial predicates on station points are evaluated over the station coordinates and become
-`station.id IN (…)` (see geo.py). Division by zero yields NULL (NULLIF), never a 500.
+Spatial predicates on points (stations', stored features') are evaluated over their
+coordinates and become `id IN (…)` (see geo.py). Division by zero yields NULL (NULLIF), never
+a 500. The functions themselves are in functions.py.
 """
 
 from __future__ import annotations
 
-import time as clock
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +20,6 @@ from sqlalchemy import (
     Float,
     Integer,
     and_,
-    case,
     cast,
     exists,
     extract,
@@ -35,17 +34,12 @@ from sqlalchemy import (
 )
 
 from quantrac.api.sta import geo
-from quantrac.api.sta.model import SETS, StaScope, View
+from quantrac.api.sta.core import STORED_BASE, StaScope, View
+from quantrac.api.sta.functions import FUNCTIONS, Typed
+from quantrac.api.sta.model import SETS
 from quantrac.api.sta.odata import Binary, Call, Literal, Node, Path, Unary, bad, parse_time_literal
 from quantrac.store.schema import station
-
-
-@dataclass(frozen=True, slots=True)
-class Typed:
-    sql: Any
-    kind: str  # num | str | time | date | bool | null | geom | duration | json
-    geom: geo.Geometry | None = None  # a literal geometry
-    station: Any = None  # for kind geom on a path: the station id column
+from quantrac.store.schema_sta import sta_feature_of_interest
 
 
 @dataclass
@@ -53,7 +47,7 @@ class Compiler:
     scope: StaScope
     conn: Connection
     where: str = "$filter"
-    _coords: list[tuple[int, float, float]] | None = field(default=None, repr=False)
+    _coords: dict[str, list[tuple[int, float, float]]] = field(default_factory=dict, repr=False)
 
     # --- entry points -----------------------------------------------------------------------
     def condition(self, node: Node, view: View) -> Any:
@@ -115,7 +109,7 @@ class Compiler:
         if key in view.props and not key.startswith("_"):
             p = view.props[key]
             if p.kind == "geom":
-                return Typed(p.sql, "geom", station=p.sql)
+                return Typed(p.sql, "geom", station=p.sql, source=p.source)
             return Typed(p.sql, p.kind)
         nav = es.navs.get(first)
         if nav is None:
@@ -131,8 +125,11 @@ class Compiler:
         target = SETS[nav.target].build(self.scope)
         src = view.keys.get(nav.src)
         if segs[1:] == ["id"] and nav.dst == "id" and src is not None:
-            return Typed(src, "num" if not SETS[nav.target].string_id else "str")
+            return Typed(src, "textid" if SETS[nav.target].string_id else "num")
         inner = self.path(segs[1:], target)
+        if inner.kind == "geom" and inner.source == "feature" and nav.dst == "id":
+            # a FeatureOfInterest's point, named by the row's own key for it
+            return Typed(src, "geom", station=src, source="feature")
         if inner.kind == "geom":
             # station points: the geometry of the related station is that of the row's own
             return Typed(
@@ -140,7 +137,7 @@ class Compiler:
                 "geom",
                 station=view.station.c.id if view.station is not None else inner.station,
             )
-        sub = target.select(inner.sql).where(target.keys[nav.dst] == src).limit(1)
+        sub = target.select(inner.sql).where(target.match(nav.dst, src)).limit(1)
         return Typed(sub.scalar_subquery(), inner.kind)
 
     def _many_prefix(self, node: Node, view: View) -> str | None:
@@ -184,7 +181,7 @@ class Compiler:
             return n
 
         cond = self.condition(strip(node), target)
-        sub = target.select(literal(1)).where(target.keys[nav.dst] == view.keys[nav.src], cond)
+        sub = target.select(literal(1)).where(target.match(nav.dst, view.keys[nav.src]), cond)
         return Typed(exists(sub), "bool")
 
     # --- operators --------------------------------------------------------------------------
@@ -219,7 +216,9 @@ class Compiler:
         return Typed(ops[op](a.sql, b.sql), "bool")
 
     def _align(self, a: Typed, b: Typed) -> tuple[Typed, Typed]:
-        """Make two operands comparable; a time compared with text parses the text."""
+        """Make two operands comparable; a time compared with text parses the text; an id
+        that may be text or a number (ObservedProperties) is compared as text."""
+        a, b = _textid(a, b), _textid(b, a)
         kinds = {a.kind, b.kind}
         if kinds <= {"time", "date"}:
             return a, b
@@ -266,7 +265,7 @@ class Compiler:
             if prefix:
                 return self._any(node, view, prefix)
             return self.spatial(node, view)
-        handler = _FUNCTIONS.get(name)
+        handler = FUNCTIONS.get(name)
         if handler is None:
             raise bad(f"unknown function {name}()", self.where)
         arity, fn = handler
@@ -286,16 +285,27 @@ class Compiler:
         return cast(extract(part, func.timezone("UTC", func.to_timestamp(t.sql))), Integer)
 
     # --- spatial ------------------------------------------------------------------------------
-    def coords(self) -> list[tuple[int, float, float]]:
-        if self._coords is None:
+    def coords(self, source: str = "station") -> list[tuple[int, float, float]]:
+        """(key, longitude, latitude) of every point of a kind: station points by station
+        id; FeaturesOfInterest by their id (stations' points and stored features). Which of
+        them the caller may see is decided by the query the resulting IN (…) joins."""
+        if source not in self._coords:
             s = station.c
-            rows = self.conn.execute(
-                select(s.id, s.longitude, s.latitude).where(
-                    s.latitude.is_not(None), s.longitude.is_not(None)
+            rows = list(
+                self.conn.execute(
+                    select(s.id, s.longitude, s.latitude).where(
+                        s.latitude.is_not(None), s.longitude.is_not(None)
+                    )
                 )
-            ).all()
-            self._coords = [(int(i), float(x), float(y)) for i, x, y in rows]
-        return self._coords
+            )
+            if source == "feature":
+                f = sta_feature_of_interest.c
+                rows += [
+                    (STORED_BASE + i, x, y)
+                    for i, x, y in self.conn.execute(select(f.id, f.longitude, f.latitude))
+                ]
+            self._coords[source] = [(int(i), float(x), float(y)) for i, x, y in rows]
+        return self._coords[source]
 
     def _geo_args(self, node: Call, view: View) -> tuple[Typed, geo.Geometry]:
         if len(node.args) != 2:
@@ -338,7 +348,7 @@ class Compiler:
         test = tests.get(name)
         if test is None:
             raise bad(f"spatial function {name}() is not supported", self.where)
-        ids = [i for i, x, y in self.coords() if test(x, y)]
+        ids = [i for i, x, y in self.coords(a.source) if test(x, y)]
         return Typed(a.station.in_(ids) if ids else false(), "bool")
 
     def distance_compare(self, node: Binary, view: View) -> Typed:
@@ -354,127 +364,19 @@ class Compiler:
             "lt": lambda d: d < limit, "le": lambda d: d <= limit, "gt": lambda d: d > limit,
             "ge": lambda d: d >= limit, "eq": lambda d: d == limit, "ne": lambda d: d != limit,
         }  # fmt: skip
-        ids = [i for i, x, y in self.coords() if cmp[op](geo.point_distance(x, y, g))]
+        ids = [i for i, x, y in self.coords(a.source) if cmp[op](geo.point_distance(x, y, g))]
         return Typed(a.station.in_(ids) if ids else false(), "bool")
+
+
+def _textid(t: Typed, other: Typed) -> Typed:
+    """An id column that holds text or numbers: compared as text, a number literal too."""
+    if t.kind == "textid":
+        return Typed(t.sql, "str")
+    number = getattr(t.sql, "value", None)
+    if other.kind == "textid" and t.kind == "num" and isinstance(number, int):
+        return Typed(literal(str(number)), "str")
+    return t
 
 
 def _is_distance(n: Node) -> bool:
     return isinstance(n, Call) and n.name == "geo.distance"
-
-
-def _str(c: Compiler, t: Typed, fn: str) -> Any:
-    if t.kind != "str":
-        raise bad(f"{fn}() needs text, not {t.kind}", c.where)
-    return t.sql
-
-
-def _position(c: Compiler, haystack: Any, needle: Any) -> Any:
-    """1-based position of needle in haystack, 0 when absent (instr / strpos)."""
-    if c.scope.dialect == "sqlite":
-        return func.instr(haystack, needle)
-    return func.strpos(haystack, needle)
-
-
-def _num(c: Compiler, t: Typed, fn: str) -> Any:
-    if t.kind not in ("num", "duration"):
-        raise bad(f"{fn}() needs a number, not {t.kind}", c.where)
-    return t.sql
-
-
-def _time(c: Compiler, t: Typed, fn: str) -> Any:
-    if t.kind not in ("time", "date"):
-        raise bad(f"{fn}() needs a time, not {t.kind}", c.where)
-    return t
-
-
-def _time_part(part: str) -> Callable[[Compiler, list[Typed]], Typed]:
-    def fn(c: Compiler, a: list[Typed]) -> Typed:
-        t = _time(c, a[0], part)
-        if part in ("year", "month", "day"):
-            return Typed(c.dialect_part(t, part), "num")
-        modulus, unit = {"hour": (86400, 3600), "minute": (3600, 60), "second": (60, 1)}[part]
-        return Typed((t.sql % modulus) // unit, "num")
-
-    return fn
-
-
-_FUNCTIONS: dict[str, tuple[tuple[int, ...], Callable[[Compiler, list[Typed]], Typed]]] = {
-    "substringof": (
-        (2,),
-        lambda c, a: Typed(
-            _position(c, _str(c, a[1], "substringof"), _str(c, a[0], "substringof")) > 0, "bool"
-        ),
-    ),
-    "contains": (
-        (2,),
-        lambda c, a: Typed(
-            _position(c, _str(c, a[0], "contains"), _str(c, a[1], "contains")) > 0, "bool"
-        ),
-    ),
-    "startswith": (
-        (2,),
-        lambda c, a: Typed(
-            func.substr(_str(c, a[0], "startswith"), 1, func.length(_str(c, a[1], "startswith")))
-            == a[1].sql,
-            "bool",
-        ),
-    ),
-    "endswith": (
-        (2,),
-        lambda c, a: Typed(
-            case(
-                (
-                    func.length(_str(c, a[1], "endswith")) > func.length(_str(c, a[0], "endswith")),
-                    false(),
-                ),
-                else_=func.substr(a[0].sql, func.length(a[0].sql) - func.length(a[1].sql) + 1)
-                == a[1].sql,
-            ),
-            "bool",
-        ),
-    ),
-    "length": ((1,), lambda c, a: Typed(func.length(_str(c, a[0], "length")), "num")),
-    "indexof": (
-        (2,),
-        lambda c, a: Typed(
-            _position(c, _str(c, a[0], "indexof"), _str(c, a[1], "indexof")) - 1, "num"
-        ),
-    ),
-    "substring": (
-        (2, 3),
-        lambda c, a: Typed(
-            func.substr(
-                _str(c, a[0], "substring"),
-                _num(c, a[1], "substring") + 1,
-                *([_num(c, a[2], "substring")] if len(a) == 3 else []),
-            ),
-            "str",
-        ),
-    ),
-    "tolower": ((1,), lambda c, a: Typed(func.lower(_str(c, a[0], "tolower")), "str")),
-    "toupper": ((1,), lambda c, a: Typed(func.upper(_str(c, a[0], "toupper")), "str")),
-    "trim": ((1,), lambda c, a: Typed(func.trim(_str(c, a[0], "trim")), "str")),
-    "concat": ((2,), lambda c, a: Typed(_str(c, a[0], "concat") + _str(c, a[1], "concat"), "str")),
-    "year": ((1,), _time_part("year")),
-    "month": ((1,), _time_part("month")),
-    "day": ((1,), _time_part("day")),
-    "hour": ((1,), _time_part("hour")),
-    "minute": ((1,), _time_part("minute")),
-    "second": ((1,), _time_part("second")),
-    "fractionalseconds": (
-        (1,),
-        lambda c, a: Typed(literal(0.0) + 0 * _time(c, a[0], "f").sql, "num"),
-    ),
-    "date": (
-        (1,),
-        lambda c, a: Typed(_time(c, a[0], "date").sql - _time(c, a[0], "date").sql % 86400, "date"),
-    ),
-    "time": ((1,), lambda c, a: Typed(_time(c, a[0], "time").sql % 86400, "num")),
-    "totaloffsetminutes": ((1,), lambda c, a: Typed(0 * _time(c, a[0], "t").sql, "num")),
-    "now": ((0,), lambda c, a: Typed(literal(int(clock.time()), Integer), "time")),
-    "mindatetime": ((1,), lambda c, a: _time(c, a[0], "mindatetime")),
-    "maxdatetime": ((1,), lambda c, a: _time(c, a[0], "maxdatetime")),
-    "round": ((1,), lambda c, a: Typed(func.round(_num(c, a[0], "round")), "num")),
-    "floor": ((1,), lambda c, a: Typed(func.floor(_num(c, a[0], "floor")), "num")),
-    "ceiling": ((1,), lambda c, a: Typed(func.ceil(_num(c, a[0], "ceiling")), "num")),
-}

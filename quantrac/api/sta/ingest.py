@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +40,11 @@ class Target:
     admin_unit_key: str | None
     owner_id: int | None
     visibility: str
+    located: bool
+
+
+#: One observation as sent: (JSON path, datastream id, time, result, device status, feature).
+Item = tuple[str, Any, Any, Any, Any, Any]
 
 
 @dataclass
@@ -48,6 +53,8 @@ class Parsed:
     keys: list[tuple[int, int]]  # (series id, epoch) per reading, in order
     targets: dict[int, Target]
     problems: list[tuple[str, str]]
+    #: per reading: its FeatureOfInterest as sent (a link, an object) or None, and its path
+    features: list[tuple[str, Any]] = field(default_factory=list)
 
 
 def link_id(value: Any) -> Any:
@@ -89,16 +96,17 @@ def targets(conn: Connection, ids: set[int]) -> dict[int, Target]:
             station.c.admin_unit_key,
             station.c.owner_id,
             station.c.visibility,
+            station.c.latitude.is_not(None) & station.c.longitude.is_not(None),
         )
         .join(station, station.c.id == series.c.station_id)
         .where(series.c.id.in_(sorted(ids)), station.c.retired_at.is_(None))
     ).all()
-    return {r[0]: Target(*r) for r in rows}
+    return {r[0]: Target(*r[:-1], bool(r[-1])) for r in rows}
 
 
 class _Builder:
     def __init__(self) -> None:
-        self.items: list[tuple[str, Any, Any, Any, Any]] = []  # path, ds, time, result, status
+        self.items: list[Item] = []
         self.problems: list[tuple[str, str]] = []
 
     def problem(self, where: str, message: str) -> None:
@@ -116,7 +124,10 @@ class _Builder:
         params = doc.get("parameters")
         if isinstance(params, Mapping) and params.get("device_status") is not None:
             status = params["device_status"]
-        self.items.append((where, ds, doc.get("phenomenonTime"), doc.get("result"), status))
+        feature = doc.get("FeatureOfInterest")
+        self.items.append(
+            (where, ds, doc.get("phenomenonTime"), doc.get("result"), status, feature)
+        )
 
     def data_array(self, doc: Any, where: str) -> None:
         if not isinstance(doc, Mapping):
@@ -137,15 +148,18 @@ class _Builder:
         if declared is not None and declared != len(rows):
             self.problem(f"{where}.dataArray@iot.count", f"says {declared}, found {len(rows)}")
         ti, ri = comps.index("phenomenonTime"), comps.index("result")
+        fi = comps.index("FeatureOfInterest/id") if "FeatureOfInterest/id" in comps else None
         for j, row in enumerate(rows):
             if not isinstance(row, list) or len(row) != len(comps):
                 self.problem(f"{where}.dataArray[{j}]", f"needs {len(comps)} values")
                 continue
-            self.items.append((f"{where}.dataArray[{j}]", ds, row[ti], row[ri], None))
+            feature = None if fi is None else {"@iot.id": row[fi]}
+            self.items.append((f"{where}.dataArray[{j}]", ds, row[ti], row[ri], None, feature))
 
 
-def parse_body(data: bytes) -> tuple[list[tuple[str, Any, Any, Any, Any]], list[tuple[str, str]]]:
-    """Items (path, datastream id, time, result, status) of either shape, and the defects."""
+def parse_body(data: bytes) -> tuple[list[Item], list[tuple[str, str]]]:
+    """Items (path, datastream id, time, result, status, feature) of either shape, and the
+    defects."""
     b = _Builder()
     try:
         doc = json.loads(data, parse_constant=_refuse)
@@ -167,14 +181,13 @@ def _refuse(name: str) -> float:
     raise ValueError(f"{name} is not a number")
 
 
-def readings_of(
-    conn: Connection, items: list[tuple[str, Any, Any, Any, Any]], problems: list[tuple[str, str]]
-) -> Parsed:
+def readings_of(conn: Connection, items: list[Item], problems: list[tuple[str, str]]) -> Parsed:
     ids = {ds for _, ds, *_ in items if isinstance(ds, int) and not isinstance(ds, bool)}
     found = targets(conn, ids)
     readings: list[Reading] = []
     keys: list[tuple[int, int]] = []
-    for where, ds, raw_time, result, status in items:
+    features: list[tuple[str, Any]] = []
+    for where, ds, raw_time, result, status, feature in items:
         target = found.get(ds) if isinstance(ds, int) and not isinstance(ds, bool) else None
         if target is None:
             problems.append((f"{where}.Datastream", f"no Datastream {ds!r}"))
@@ -228,7 +241,8 @@ def readings_of(
             )
         )
         keys.append((target.series_id, int(when.timestamp())))
-    return Parsed(readings, keys, found, problems)
+        features.append((where, feature))
+    return Parsed(readings, keys, found, problems, features)
 
 
 def parse(conn: Connection, data: bytes) -> Parsed:

@@ -3,9 +3,9 @@ navigation, nested $expand, $count within a time budget, and @iot.nextLink.
 
 Paging: with the default order (by @iot.id) the next link carries a `$skiptoken` — the last
 key — so page N costs what page 1 costs (a primary-key range scan, no OFFSET); with an
-explicit $orderby it carries `$skip`. `$count` is exact; on PostgreSQL, if counting takes
-longer than `count_budget_ms`, the planner's row estimate is returned instead and the
-response says so (`@quantrac.countEstimated`).
+explicit $orderby it carries `$skip`. `$count` is exact (`count.py`); on PostgreSQL, if
+counting takes longer than `count_budget_ms`, the planner's row estimate is returned instead
+and the response says so (`@quantrac.countEstimated`).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import Connection, func, select, tuple_
-from sqlalchemy.exc import DBAPIError
 
 from quantrac.api.errors import ApiError
+from quantrac.api.sta import count as counting
 from quantrac.api.sta.compile import Compiler
 from quantrac.api.sta.model import (
     SETS,
@@ -40,7 +40,7 @@ PROPERTIES: dict[str, tuple[str, ...]] = {
     "Things": ("name", "description", "properties"),
     "Locations": ("name", "description", "encodingType", "location"),
     "HistoricalLocations": ("time",),
-    "FeaturesOfInterest": ("name", "description", "encodingType", "feature"),
+    "FeaturesOfInterest": ("name", "description", "encodingType", "feature", "properties"),
     "Datastreams": ("name", "description", "observationType", "unitOfMeasurement",
                     "properties", "observedArea", "phenomenonTime", "resultTime"),
     "Sensors": ("name", "description", "encodingType", "metadata", "properties"),
@@ -100,52 +100,6 @@ class Reader:
                 "$select",
             )
 
-    # --- counting ----------------------------------------------------------------------------
-    def count(self, q: Any, estimate_of: Any = None) -> tuple[int, bool]:
-        """Exact count; on PostgreSQL past the budget, the planner's estimate of
-        `estimate_of` (default `q`)."""
-        cq = select(func.count()).select_from(q.order_by(None).subquery())
-        if self.scope.dialect != "postgresql":
-            return int(self.conn.scalar(cq) or 0), False
-        try:
-            with self.conn.begin_nested():
-                self.conn.exec_driver_sql(
-                    f"SET LOCAL statement_timeout = {int(self.count_budget_ms)}"
-                )
-                n = int(self.conn.scalar(cq) or 0)
-            self.conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
-            return n, False
-        except DBAPIError as e:
-            if "statement timeout" not in str(e.orig) and "canceling" not in str(e.orig):
-                raise
-        target = q if estimate_of is None else estimate_of
-        compiled = target.order_by(None).compile(dialect=self.conn.dialect)
-        plan = self.conn.exec_driver_sql(
-            "EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params
-        ).scalar()
-        doc = plan if isinstance(plan, list) else json.loads(plan)
-        return int(doc[0]["Plan"]["Plan Rows"]), True
-
-    def _unapproved(self, es: EntitySet, opts: Options, constraint: tuple[str, Any] | None) -> Any:
-        """The same query without the per-row approval test: the planner cannot estimate
-        that EXISTS (it guesses a handful of rows), so an estimate for a public caller is
-        this upper bound instead."""
-        if not self.scope.requires_approval or es.name != "Observations":
-            return None
-        loose = Reader(
-            StaScope(self.scope.principal, False, self.scope.dialect),
-            self.conn,
-            self.base,
-            self.top_default,
-            self.top_max,
-            self.count_budget_ms,
-        )
-        view = loose.view(es)
-        q = loose.filtered(es, view, opts)
-        if constraint is not None:
-            q = q.where(view.keys[constraint[0]] == constraint[1])
-        return q
-
     # --- serialization -----------------------------------------------------------------------
     def entity(self, es: EntitySet, row: Mapping[str, Any], opts: Options) -> dict[str, Any]:
         ident = row_id(es, row)
@@ -177,10 +131,10 @@ class Reader:
         view = self.view(es)
         q = self.filtered(es, view, opts)
         if constraint is not None:
-            q = q.where(view.keys[constraint[0]] == constraint[1])
+            q = q.where(view.match(*constraint))
         out: dict[str, Any] = {}
         if opts.count:
-            n, estimated = self.count(q, self._unapproved(es, opts, constraint))
+            n, estimated = counting.collection(self, es, view, q, opts, constraint)
             out["@iot.count"] = n
             if estimated:
                 out["@quantrac.countEstimated"] = True
@@ -232,7 +186,7 @@ class Reader:
             return tuple_(view.keys["series_id"], view.props["_time"].sql) > tuple_(sid, t)
         if not isinstance(key, int | str) or isinstance(key, bool):
             raise bad("invalid token", "$skiptoken")
-        return view.id > key
+        return view.id > (str(key) if es.string_id else key)
 
     def data_array(self, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         groups: dict[int, list[list[Any]]] = defaultdict(list)
@@ -264,7 +218,7 @@ class Reader:
         if ident is not None:
             q = q.where(id_clause(es, view, ident))
         if constraint is not None:
-            q = q.where(view.keys[constraint[0]] == constraint[1])
+            q = q.where(view.match(*constraint))
         return self.conn.execute(q.limit(1)).mappings().first()
 
     def one_json(self, es: EntitySet, row: Mapping[str, Any], opts: Options) -> dict[str, Any]:
@@ -319,7 +273,7 @@ class Reader:
         if keys:
             view = self.view(target)
             q = self.filtered(target, view, opts).add_columns(view.keys[dst].label("_k"))
-            for r in self.conn.execute(q.where(view.keys[dst].in_(keys))).mappings():
+            for r in self.conn.execute(q.where(view.match_any(dst, keys))).mappings():
                 found.setdefault(r["_k"], r)
         children = list(found.values())
         child_docs = [self.entity(target, r, opts) for r in children]
@@ -344,14 +298,12 @@ class Reader:
         top = self.top(opts)
         groups: dict[Any, list[Mapping[str, Any]]] = defaultdict(list)
         counts: dict[Any, int] = {}
+        if opts.count and keys:
+            counts = self._expanded_counts(target, dst, keys, opts)
         if keys and top > 0:
             view = self.view(target)
             key_col = view.keys[dst]
-            q = self.filtered(target, view, opts).where(key_col.in_(keys))
-            if opts.count:
-                cq = self.filtered(target, view, opts).where(key_col.in_(keys))
-                cq = cq.with_only_columns(key_col, func.count()).group_by(key_col)
-                counts = {k: int(n) for k, n in self.conn.execute(cq)}
+            q = self.filtered(target, view, opts).where(view.match_any(dst, keys))
             rn = (
                 func.row_number()
                 .over(partition_by=key_col, order_by=self.order(target, view, opts))
@@ -365,12 +317,6 @@ class Reader:
             )
             for r in self.conn.execute(outer).mappings():
                 groups[r["_k"]].append(r)
-        elif opts.count and keys:
-            view = self.view(target)
-            key_col = view.keys[dst]
-            cq = self.filtered(target, view, opts).where(key_col.in_(keys))
-            cq = cq.with_only_columns(key_col, func.count()).group_by(key_col)
-            counts = {k: int(n) for k, n in self.conn.execute(cq)}
         all_children = [c for k in groups for c in groups[k][:top]]
         child_docs = [self.entity(target, c, opts) for c in all_children]
         self.expand(target, all_children, child_docs, opts.expand)
@@ -384,6 +330,18 @@ class Reader:
                 link = self_link(self.base, parent.name, row_id(parent, r))
                 params = {"$top": str(top), "$skip": str(opts.skip + top)}
                 d[f"{name}@iot.nextLink"] = f"{link}/{name}?{urlencode(params)}"
+
+    def _expanded_counts(
+        self, target: EntitySet, dst: str, keys: list[Any], opts: Options
+    ) -> dict[Any, int]:
+        """`…@iot.count` of an expanded collection per parent key; a Datastream's
+        Observations by visible time ranges (exact, whatever the size, so no budget)."""
+        if target.name == "Observations" and dst == "series_id":
+            ids = [k for k in keys if isinstance(k, int)]
+            return counting.observations(self, opts, series_ids=ids, budget=False)
+        view = self.view(target)
+        q = self.filtered(target, view, opts).where(view.match_any(dst, keys))
+        return counting.grouped(self, q, view.keys[dst])
 
 
 def _merge(items: Sequence[Expand]) -> list[Expand]:

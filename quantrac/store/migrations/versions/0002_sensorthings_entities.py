@@ -2,6 +2,9 @@
 
 Revision ID: 0002
 Revises: 0001
+
+Kept empty: it was released as a placeholder, so databases already stand past it. The
+SensorThings tables came with revision 0004.
 """
 
 from __future__ import annotations

@@ -1,0 +1,311 @@
+"""Entity sets that are partly derived from the registry and partly stored by clients:
+Sensors, ObservedProperties, FeaturesOfInterest and HistoricalLocations.
+
+Each is one `UNION ALL` of the derived rows and the `sta_*` rows (schema_sta.py), so a query —
+$filter, $orderby, paging, $count, navigation — treats them alike:
+
+| set                 | derived rows                              | stored rows (id 2³¹ + n) |
+|---------------------|-------------------------------------------|--------------------------|
+| Sensors             | a series without a stored Sensor (series) | sta_sensor               |
+| ObservedProperties  | the catalogue (id = code, text)           | sta_observed_property (n) |
+| FeaturesOfInterest  | a located station's point (station id)    | sta_feature_of_interest  |
+| HistoricalLocations | a located station since creation (station) | sta_historical_location |
+
+Who sees a stored row: everyone when nothing links it yet (free-standing metadata, like the
+catalogue); otherwise whoever sees at least one station it is linked to — a Sensor or
+ObservedProperty through its Datastreams, a FeatureOfInterest through its observations, a
+HistoricalLocation through its Thing. So no stored entity reveals a restricted station.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    Integer,
+    String,
+    Text,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
+
+from quantrac.api.sta.core import GEOJSON, Prop, StaScope, View, iso, point, stored
+from quantrac.auth.principal import Principal
+from quantrac.auth.scope import visible_station
+from quantrac.store.schema import parameter, series, station
+from quantrac.store.schema_sta import (
+    sta_datastream,
+    sta_feature_of_interest,
+    sta_historical_location,
+    sta_observation_foi,
+    sta_observed_property,
+    sta_sensor,
+)
+
+
+def _json(text: str | None) -> dict[str, Any] | None:
+    if not text:
+        return None
+    value = json.loads(text)
+    return value if isinstance(value, dict) else None
+
+
+def _free_or_seen_by_datastreams(p: Principal, link_column: str, row_id: Any) -> Any:
+    """Linked by no Datastream, or by one at a station the caller sees."""
+    sd = sta_datastream.alias()
+    d = series.alias()
+    st = station.alias()
+    used = exists(select(sd.c.series_id).where(sd.c[link_column] == row_id))
+    seen = exists(
+        select(sd.c.series_id)
+        .select_from(sd.join(d, d.c.id == sd.c.series_id).join(st, st.c.id == d.c.station_id))
+        .where(sd.c[link_column] == row_id, visible_station(p, st))
+    )
+    return or_(~used, seen)
+
+
+def _free_or_seen_by_observations(p: Principal, row_id: Any) -> Any:
+    """Linked to no observation, or to one at a station the caller sees."""
+    lk = sta_observation_foi.alias()
+    d = series.alias()
+    st = station.alias()
+    used = exists(select(lk.c.foi_id).where(lk.c.foi_id == row_id))
+    seen = exists(
+        select(lk.c.foi_id)
+        .select_from(lk.join(d, d.c.id == lk.c.series_id).join(st, st.c.id == d.c.station_id))
+        .where(lk.c.foi_id == row_id, visible_station(p, st))
+    )
+    return or_(~used, seen)
+
+
+def _text(value: Any) -> Any:
+    return cast(value, Text)
+
+
+# --- Sensors ----------------------------------------------------------------------------------
+def sensor_view(scope: StaScope) -> View:
+    p = scope.principal
+    d = series.alias()
+    s = station.alias()
+    pr = parameter.alias()
+    sd = sta_datastream.alias()
+    derived = (
+        select(
+            cast(d.c.id, BigInteger).label("id"),
+            literal(1).label("derived"),
+            func.coalesce(
+                func.nullif(d.c.method, ""), d.c.parameter_code + literal(" – ") + s.c.code
+            ).label("name"),
+            _text(
+                literal("Thiết bị/phương pháp đo ")
+                + pr.c.name_vi
+                + literal(" tại trạm ")
+                + s.c.code
+            ).label("description"),
+            cast(literal("text/html"), String).label("encoding_type"),
+            _text(d.c.method).label("meta"),
+            cast(null(), Text).label("properties"),
+        )
+        .select_from(
+            d.join(s, s.c.id == d.c.station_id)
+            .join(pr, pr.c.code == d.c.parameter_code)
+            .outerjoin(sd, sd.c.series_id == d.c.id)
+        )
+        .where(visible_station(p, s), sd.c.sensor_id.is_(None))
+    )
+    x = sta_sensor.alias()
+    rows = select(
+        stored(x.c.id).label("id"),
+        literal(0).label("derived"),
+        x.c.name,
+        x.c.description,
+        x.c.encoding_type,
+        x.c.meta,
+        x.c.properties,
+    ).where(_free_or_seen_by_datastreams(p, "sensor_id", x.c.id))
+    u = union_all(derived, rows).subquery()
+    props = {
+        "id": Prop(u.c.id, "num"),
+        "name": Prop(u.c.name, "str"),
+        "description": Prop(u.c.description, "str"),
+        "encodingType": Prop(u.c.encoding_type, "str"),
+        "metadata": Prop(u.c.meta, "str"),
+        "properties/method": Prop(u.c.meta, "str"),
+    }
+    out = [u.c.id, u.c.derived, u.c.name, u.c.description, u.c.encoding_type, u.c.meta,
+           u.c.properties]  # fmt: skip
+    return View("Sensors", u, [], u.c.id, props, {"id": u.c.id}, out)
+
+
+def sensor_json(r: Mapping[str, Any], base: str) -> dict[str, Any]:
+    doc = {"name": r["name"], "description": r["description"], "encodingType": r["encoding_type"]}
+    if r["derived"]:
+        root = base.rsplit("/sta/", 1)[0]
+        doc["metadata"] = f"{root}/api/v1/series/{r['id']}"
+        doc["properties"] = {"method": r["meta"] or ""}
+        return doc
+    doc["metadata"] = r["meta"]
+    props = _json(r["properties"])
+    if props is not None:
+        doc["properties"] = props
+    return doc
+
+
+# --- ObservedProperties -------------------------------------------------------------------------
+def observed_property_view(scope: StaScope) -> View:
+    pr = parameter.alias()
+    catalogue = select(
+        cast(pr.c.code, String).label("id"),
+        pr.c.code.label("code"),
+        cast(null(), Integer).label("num"),
+        pr.c.name_en.label("name"),
+        _text(literal("urn:quantrac:parameter:") + pr.c.code).label("definition"),
+        _text(pr.c.name_vi).label("description"),
+        cast(null(), Text).label("properties"),
+        pr.c.unit.label("unit"),
+        pr.c.media.label("media"),
+        pr.c.code.label("parameter_code"),
+    )
+    x = sta_observed_property.alias()
+    rows = select(
+        cast(x.c.id, String).label("id"),
+        cast(null(), String).label("code"),
+        x.c.id.label("num"),
+        x.c.name,
+        x.c.definition,
+        x.c.description,
+        x.c.properties,
+        cast(null(), String).label("unit"),
+        cast(null(), String).label("media"),
+        x.c.parameter_code,
+    ).where(_free_or_seen_by_datastreams(scope.principal, "observed_property_id", x.c.id))
+    u = union_all(catalogue, rows).subquery()
+    props = {
+        "id": Prop(u.c.id, "textid"),
+        "name": Prop(u.c.name, "str"),
+        "definition": Prop(u.c.definition, "str"),
+        "description": Prop(u.c.description, "str"),
+        "properties/code": Prop(u.c.code, "str"),
+        "properties/parameter": Prop(u.c.parameter_code, "str"),
+        "properties/unit": Prop(u.c.unit, "str"),
+        "properties/name_vi": Prop(case((u.c.code.is_not(None), u.c.description)), "str"),
+    }
+    out = [u.c.id, u.c.code, u.c.num, u.c.name, u.c.definition, u.c.description,
+           u.c.properties, u.c.unit, u.c.media, u.c.parameter_code]  # fmt: skip
+    keys = {"id": u.c.id, "code": u.c.code, "num": u.c.num}
+    return View("ObservedProperties", u, [], u.c.id, props, keys, out)
+
+
+def observed_property_json(r: Mapping[str, Any], base: str) -> dict[str, Any]:
+    if r["code"] is not None:
+        return {
+            "name": r["name"],
+            "definition": r["definition"],
+            "description": r["description"],
+            "properties": {
+                "code": r["code"],
+                "unit": r["unit"],
+                "name_vi": r["description"],
+                "media": [m for m in (r["media"] or "").split("|") if m],
+            },
+        }
+    doc: dict[str, Any] = {
+        "name": r["name"],
+        "definition": r["definition"],
+        "description": r["description"],
+    }
+    props = _json(r["properties"])
+    if r["parameter_code"]:
+        props = {**(props or {}), "parameter": r["parameter_code"]}
+    if props is not None:
+        doc["properties"] = props
+    return doc
+
+
+# --- FeaturesOfInterest -----------------------------------------------------------------------
+def feature_view(scope: StaScope) -> View:
+    p = scope.principal
+    s = station.alias()
+    derived = select(
+        cast(s.c.id, BigInteger).label("id"),
+        s.c.name.label("name"),
+        _text(
+            literal("Vị trí trạm ") + s.c.code + literal(" / location of station ") + s.c.code
+        ).label("description"),
+        cast(literal(GEOJSON), String).label("encoding_type"),
+        cast(s.c.latitude, Float).label("lat"),
+        cast(s.c.longitude, Float).label("lon"),
+        cast(null(), Text).label("properties"),
+    ).where(visible_station(p, s), s.c.latitude.is_not(None), s.c.longitude.is_not(None))
+    f = sta_feature_of_interest.alias()
+    rows = select(
+        stored(f.c.id).label("id"),
+        f.c.name,
+        f.c.description,
+        f.c.encoding_type,
+        f.c.latitude,
+        f.c.longitude,
+        f.c.properties,
+    ).where(_free_or_seen_by_observations(p, f.c.id))
+    u = union_all(derived, rows).subquery()
+    props = {
+        "id": Prop(u.c.id, "num"),
+        "name": Prop(u.c.name, "str"),
+        "description": Prop(u.c.description, "str"),
+        "encodingType": Prop(u.c.encoding_type, "str"),
+        "feature": Prop(u.c.id, "geom", source="feature"),
+    }
+    out = [u.c.id, u.c.name, u.c.description, u.c.encoding_type, u.c.lat, u.c.lon,
+           u.c.properties]  # fmt: skip
+    return View("FeaturesOfInterest", u, [], u.c.id, props, {"id": u.c.id}, out)
+
+
+def feature_json(r: Mapping[str, Any], base: str) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "name": r["name"],
+        "description": r["description"],
+        "encodingType": r["encoding_type"],
+        "feature": point(r["lat"], r["lon"]),
+    }
+    props = _json(r["properties"])
+    if props is not None:
+        doc["properties"] = props
+    return doc
+
+
+# --- HistoricalLocations ----------------------------------------------------------------------
+def historical_location_view(scope: StaScope) -> View:
+    p = scope.principal
+    s = station.alias()
+    derived = select(
+        cast(s.c.id, BigInteger).label("id"),
+        s.c.id.label("station_id"),
+        s.c.created_at.label("time"),
+    ).where(visible_station(p, s), s.c.latitude.is_not(None), s.c.longitude.is_not(None))
+    h = sta_historical_location.alias()
+    s2 = station.alias()
+    rows = (
+        select(stored(h.c.id).label("id"), h.c.station_id, h.c.time)
+        .select_from(h.join(s2, s2.c.id == h.c.station_id))
+        .where(visible_station(p, s2))
+    )
+    u = union_all(derived, rows).subquery()
+    props = {"id": Prop(u.c.id, "num"), "time": Prop(u.c.time, "time")}
+    keys = {"id": u.c.id, "station_id": u.c.station_id}
+    out = [u.c.id, u.c.station_id, u.c.time]
+    return View("HistoricalLocations", u, [], u.c.id, props, keys, out)
+
+
+def historical_location_json(r: Mapping[str, Any], base: str) -> dict[str, Any]:
+    return {"time": iso(r["time"])}

@@ -1,0 +1,276 @@
+"""Datastreams: series of the registry, created and described through SensorThings by staff.
+
+A Datastream needs a Thing, a Sensor and an ObservedProperty (400 without one, as the
+specification says). Its values are stored as a catalogue parameter in that parameter's
+storage unit, so its ObservedProperty must be — or, in the client's own words, match — a
+parameter of the national catalogue (422 with the nearest names otherwise). Sensors and
+ObservedProperties given inline are stored as given (`sta_sensor`, `sta_observed_property`)
+and linked; the client's name and description of the Datastream are kept too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from quantrac.api.errors import ApiError
+from quantrac.api.sta import ingest
+from quantrac.api.sta.core import OM_MEASUREMENT, stored_row
+from quantrac.api.sta.write_base import (
+    SameTransaction,
+    WriterBase,
+    check_keys,
+    invalid,
+    obj,
+    text,
+    unprocessable,
+)
+from quantrac.catalog import get_catalog
+from quantrac.catalog.text import nearest
+from quantrac.errors import ConflictError
+from quantrac.store.db import now_s
+from quantrac.store.registry import ensure_series
+from quantrac.store.schema import observation, series
+from quantrac.store.schema_sta import sta_datastream
+
+DATASTREAM_KEYS = {"name", "description", "unitOfMeasurement", "observationType"}
+DATASTREAM_NAVS = {"Thing", "Sensor", "ObservedProperty", "Observations"}
+
+
+class DatastreamWriter(WriterBase):
+    # --- the three mandatory relations ----------------------------------------------------------
+    def _sensor(self, conn: Connection, doc: Any) -> int | None:
+        """The stored Sensor to link (created if inline); None keeps the derived one."""
+        if doc is None:
+            raise invalid("Sensor", 'required: {"@iot.id": …} or a new Sensor')
+        ref = ingest.link_id(doc)
+        if ref is None:
+            sensor = self.create_sensor(obj(doc, "Sensor"), conn=conn)
+            return stored_row(sensor)
+        if self.visible(conn, "Sensors", ref) is None:
+            raise unprocessable("Sensor", f"no Sensor {ref!r}")
+        row = stored_row(ref)
+        if row is None:
+            raise unprocessable(
+                "Sensor",
+                f"Sensors({ref}) describes the method of Datastream {ref}; to share a Sensor, "
+                "create one (POST Sensors) and link it",
+            )
+        return row
+
+    def _quantity(self, conn: Connection, doc: Any, medium: str) -> tuple[str, int | None]:
+        """(catalogue parameter, stored ObservedProperty to link or None)."""
+        if doc is None:
+            raise invalid("ObservedProperty", 'required: {"@iot.id": …} or a new one')
+        catalog = get_catalog()
+        ref = ingest.link_id(doc)
+        if isinstance(ref, str):
+            if ref in catalog.parameters.by_code:
+                return ref, None
+            raise unprocessable(
+                "ObservedProperty",
+                f"no ObservedProperty {ref!r}; catalogue ids are codes such as 'PM25'",
+            )
+        if ref is not None:
+            row = self.visible(conn, "ObservedProperties", ref)
+            if row is None or row["num"] is None:
+                raise unprocessable("ObservedProperty", f"no ObservedProperty {ref!r}")
+            if row["parameter_code"] is None:
+                raise unprocessable(
+                    "ObservedProperty",
+                    f"ObservedProperty {ref} ({row['name']}) is not a parameter of the national "
+                    "catalogue; a Datastream stores a catalogue parameter (say which one in its "
+                    "properties.parameter, e.g. 'PM25')",
+                )
+            return row["parameter_code"], int(ref)
+        doc = obj(doc, "ObservedProperty")
+        from quantrac.api.sta.write_entities import match_parameter
+
+        code = match_parameter(doc, medium)
+        if code is None:
+            name = str(doc.get("name") or "")
+            raise unprocessable(
+                "ObservedProperty",
+                f"{name!r} is not in the parameter catalogue; nearest: "
+                f"{', '.join(nearest(name, catalog.parameters.by_code)) or '—'}",
+            )
+        return code, self.create_observed_property(doc, conn=conn, parameter=code)
+
+    def _check_unit(self, uom: Any, code: str, medium: str) -> None:
+        if uom is None:
+            return
+        if not isinstance(uom, Mapping):
+            raise unprocessable("unitOfMeasurement", "must be an object {name, symbol, definition}")
+        catalog = get_catalog()
+        canonical = catalog.parameters.canonical_unit(code, medium)
+        symbol = uom.get("symbol")
+        if symbol in (None, ""):
+            return
+        unit = catalog.units.find(str(symbol))
+        if unit is None or unit != catalog.units.find(canonical):
+            raise unprocessable(
+                "unitOfMeasurement.symbol",
+                f"{code} at a {medium} station is stored in {canonical}; "
+                f"send values in {canonical}",
+            )
+
+    def _check_type(self, value: Any) -> None:
+        if value is not None and str(value).rsplit("/", 1)[-1] != "OM_Measurement":
+            raise unprocessable("observationType", f"quantrac stores {OM_MEASUREMENT}")
+
+    # --- create ------------------------------------------------------------------------------
+    def create_datastream(self, doc: Mapping[str, Any], conn: Connection | None = None) -> int:
+        with self.ctx.store.write() if conn is None else SameTransaction(conn) as c:
+            thing = doc.get("Thing")
+            sid = ingest.link_id(thing)
+            if sid is None:
+                if not isinstance(thing, Mapping):
+                    raise invalid("Thing", 'required: {"@iot.id": …} or a new Thing')
+                sid = self.create_thing(thing, conn=c)
+            st = self._station(c, sid, staff=True)
+            if doc.get("ObservedProperty") is None:
+                raise invalid("ObservedProperty", 'required: {"@iot.id": …} or a new one')
+            if doc.get("Sensor") is None:
+                raise invalid("Sensor", 'required: {"@iot.id": …} or a new Sensor')
+            self._check_type(doc.get("observationType"))
+            code, op_id = self._quantity(c, doc["ObservedProperty"], st["medium"])
+            self._check_unit(doc.get("unitOfMeasurement"), code, st["medium"])
+            exists = c.scalar(
+                select(series.c.id).where(
+                    series.c.station_id == st["id"],
+                    series.c.parameter_code == code,
+                    series.c.method == "",
+                )
+            )
+            if exists is not None:
+                raise ApiError(
+                    409,
+                    f"station {st['code']} already has a Datastream of {code}: "
+                    f"Datastreams({exists})",
+                )
+            sensor_id = self._sensor(c, doc["Sensor"])
+            ds_id = ensure_series(self.ctx.store, st["code"], code, conn=c)
+            c.execute(
+                insert(sta_datastream).values(
+                    series_id=ds_id,
+                    sensor_id=sensor_id,
+                    observed_property_id=op_id,
+                    name=text(doc, "name"),
+                    description=text(doc, "description"),
+                    updated_at=now_s(),
+                )
+            )
+            self._audit(
+                c, "sta.create", f"Datastreams({ds_id})", {"station": st["code"], "parameter": code}
+            )
+            if doc.get("Observations"):
+                obs = doc["Observations"]
+                if not isinstance(obs, list):
+                    raise invalid("Observations", "must be a list")
+                body = json.dumps(
+                    [
+                        {**obj(o, f"Observations[{i}]"), "Datastream": {"@iot.id": ds_id}}
+                        for i, o in enumerate(obs)
+                    ]
+                ).encode()
+                # Checked now, stored once the registry transaction has committed (the
+                # archive and the pipeline open their own transactions).
+                self.check_observations(c, body)
+                self._deferred.append(body)
+        if conn is None:
+            self.flush_deferred()
+        return ds_id
+
+    def flush_deferred(self) -> None:
+        while self._deferred:
+            self.create_observations_body(self._deferred.pop(0))
+
+    # --- update ------------------------------------------------------------------------------
+    def _series(self, conn: Connection, ident: Any) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+        d = conn.execute(select(series).where(series.c.id == ident)).mappings().first()
+        if d is None or not isinstance(ident, int):
+            raise ApiError(404, f"no Datastream {ident!r}")
+        return d, self._station(conn, d["station_id"], staff=True)
+
+    def _overlay(self, conn: Connection, ds_id: int, **values: Any) -> None:
+        """Set what the client says about a series (its sta_datastream row)."""
+        values["updated_at"] = now_s()
+        done = conn.execute(
+            update(sta_datastream).where(sta_datastream.c.series_id == ds_id).values(**values)
+        )
+        if not done.rowcount:
+            conn.execute(insert(sta_datastream).values(series_id=ds_id, **values))
+
+    def link_datastream(self, conn: Connection, ds_id: Any, *, sensor: Any) -> None:
+        _, _ = self._series(conn, ds_id)
+        self._overlay(conn, ds_id, sensor_id=self._sensor(conn, {"@iot.id": sensor}))
+
+    def update_datastream(self, ident: Any, doc: Mapping[str, Any]) -> None:
+        check_keys(doc, DATASTREAM_KEYS, DATASTREAM_NAVS, "Datastream")
+        if doc.get("Observations"):
+            raise invalid("Observations", "create Observations with POST, not in a PATCH")
+        with self.ctx.store.write() as c:
+            d, st = self._series(c, ident)
+            self._check_unit(doc.get("unitOfMeasurement"), d["parameter_code"], st["medium"])
+            self._check_type(doc.get("observationType"))
+            values: dict[str, Any] = {}
+            for key in ("name", "description"):
+                if key in doc:
+                    values[key] = text(doc, key)
+            if "Thing" in doc and ingest.link_id(doc["Thing"]) != st["id"]:
+                raise unprocessable("Thing", "a Datastream stays with its station")
+            if "Sensor" in doc:
+                ref = ingest.link_id(doc["Sensor"])
+                values["sensor_id"] = None if ref == d["id"] else self._sensor(c, doc["Sensor"])
+            if "ObservedProperty" in doc:
+                code, op_id = self._quantity(c, doc["ObservedProperty"], st["medium"])
+                if code != d["parameter_code"]:
+                    raise unprocessable(
+                        "ObservedProperty",
+                        f"this Datastream stores {d['parameter_code']}; a Datastream of {code} "
+                        "is a new Datastream",
+                    )
+                values["observed_property_id"] = op_id
+            if values:
+                self._overlay(c, d["id"], **values)
+            self._audit(c, "sta.update", f"Datastreams({ident})", {"fields": sorted(values)})
+
+    # --- delete ------------------------------------------------------------------------------
+    def delete_datastream(self, conn: Connection, ident: Any) -> None:
+        d, _ = self._series(conn, ident)
+        held = conn.scalar(
+            select(func.count()).select_from(
+                select(observation.c.time)
+                .where(observation.c.series_id == d["id"])
+                .limit(1)
+                .subquery()
+            )
+        )
+        if held:
+            raise ConflictError(
+                f"Datastream {ident} holds observations; they are kept "
+                "(retire the Thing, or delete its Observations first)"
+            )
+        conn.execute(delete(sta_datastream).where(sta_datastream.c.series_id == d["id"]))
+        conn.execute(delete(series).where(series.c.id == d["id"]))
+
+    if TYPE_CHECKING:  # provided by the other writers (write.py composes them)
+
+        def create_thing(self, doc: Mapping[str, Any], conn: Connection | None = None) -> int: ...
+
+        def create_sensor(self, doc: Mapping[str, Any], conn: Connection | None = None) -> int: ...
+
+        def create_observed_property(
+            self,
+            doc: Mapping[str, Any],
+            conn: Connection | None = None,
+            *,
+            parameter: str | None = None,
+        ) -> int: ...
+
+        def create_observations_body(self, data: bytes) -> list[tuple[int, int]]: ...
+
+        def check_observations(self, conn: Connection, data: bytes) -> None: ...

@@ -1,0 +1,264 @@
+"""Observations through SensorThings: archived first, checked whole, then the ingest pipeline.
+
+Any credential with `write` over the station may create, change (a revision: who, when, old,
+new) and delete (recorded as a revision) its observations. A request with any defect writes
+nothing and lists every defect by JSON path (a peer server answered 201 with the errors hidden
+in the body). An Observation's FeatureOfInterest is its station's point unless the request
+names one (`FeatureOfInterest`, or a `FeatureOfInterest/id` column of a dataArray): a stored
+one by id, or a new one inline. A station without a point gives no feature to derive, so an
+Observation there must name one (400, as the specification says).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, delete, insert, select, tuple_
+
+from quantrac.api.errors import ApiError
+from quantrac.api.sta import ingest
+from quantrac.api.sta.core import (
+    STORED_BASE,
+    observation_id,
+    split_observation_id,
+    stored_row,
+)
+from quantrac.api.sta.write_base import WriterBase, invalid
+from quantrac.api.timeparse import iso, parse_instant
+from quantrac.pipeline.ingest import ingest_readings
+from quantrac.store.db import now_s
+from quantrac.store.schema import observation, observation_revision, series
+from quantrac.store.schema_sta import sta_observation_foi
+from quantrac.sync.changes import record_observations
+
+#: Keys per DELETE … WHERE (series_id, time) IN (…).
+_KEYS_PER_STATEMENT = 1_000
+
+
+class ObservationWriter(WriterBase):
+    def create_observation(self, doc: Mapping[str, Any]) -> int:
+        keys = self.create_observations_body(json.dumps(doc).encode())
+        return observation_id(*keys[0])
+
+    def create_observations_body(
+        self, data: bytes, *, need_feature: bool = True
+    ) -> list[tuple[int, int]]:
+        """Archive the body, check everything, then ingest all of it or nothing."""
+        self._require_write()
+        archive = self.ctx.archive
+        digest = hashlib.sha256(data).hexdigest()[:24]
+        received = archive.receive(data, f"sta_{digest}{ingest.SUFFIX}", "sta", sender=self.p.actor)
+        with self.ctx.store.read() as conn:
+            parsed = ingest.parse(conn, data)
+            for sid, t in sorted(parsed.targets.items()):
+                if self.p.has_full_access(t.admin_unit_key, t.owner_id):
+                    continue
+                archive.mark(received.raw_file_id, "quarantined", "not allowed", None, "station")
+                if t.visibility != "public":  # invisible to this caller: as if it did not exist
+                    raise ApiError(404, f"no Datastream {sid}", [("Datastream", str(sid))])
+                raise ApiError(403, f"this credential may not write to station {t.station_code}")
+            plan = self._features(conn, parsed, need_feature)
+        if parsed.problems:
+            archive.mark(
+                received.raw_file_id,
+                "quarantined",
+                "; ".join(f"{w}: {m}" for w, m in parsed.problems[:20]),
+            )
+            ingest.refuse(parsed)
+        outcome = ingest_readings(
+            self.ctx.store,
+            parsed.readings,
+            source=f"sta:{received.raw_file_id}",
+            raw_file_id=received.raw_file_id,
+            changed_by=self.p.actor,
+            partial=False,
+        )
+        with self.ctx.store.write() as conn:
+            self._link_features(conn, parsed, plan)
+            archive.mark(received.raw_file_id, "parsed", conn=conn)
+            self._audit(
+                conn,
+                "sta.observations",
+                f"raw_file:{received.raw_file_id}",
+                {
+                    "received": len(parsed.readings),
+                    "stored": outcome.result.inserted + outcome.result.revised,
+                },
+            )
+        self.ctx.bump()
+        return parsed.keys
+
+    def check_observations(self, conn: Connection, data: bytes) -> None:
+        """Refuse (400) a body of observations that would be refused later, inside a deep
+        insert's transaction — so a Thing or Datastream is not kept without its data."""
+        parsed = ingest.parse(conn, data)
+        self._features(conn, parsed, True)
+        ingest.refuse(parsed)
+
+    # --- FeaturesOfInterest of new observations ---------------------------------------------------
+    def _features(self, conn: Connection, parsed: ingest.Parsed, need: bool) -> list[Any]:
+        """Per reading: None (its station's point), a stored feature's row id, or a new
+        feature (its JSON, created after ingest). Defects go to `parsed.problems`."""
+        plan: list[Any] = []
+        station_of = {t.series_id: t for t in parsed.targets.values()}
+        for (sid, _), (where, sent) in zip(parsed.keys, parsed.features, strict=True):
+            target = station_of[sid]
+            here = f"{where}.FeatureOfInterest"
+            ref = ingest.link_id(sent)
+            if sent is None:
+                if need and not target.located:
+                    why = "missing: the Thing has no Location to derive it from; give a "
+                    parsed.problems.append(
+                        (here, why + "FeatureOfInterest, or the Thing a Location")
+                    )
+                plan.append(None)
+            elif ref is None:
+                if not isinstance(sent, Mapping):
+                    parsed.problems.append((here, 'a link {"@iot.id": …} or a new feature'))
+                    plan.append(None)
+                    continue
+                try:
+                    self._feature_values(sent, partial=False)
+                except ApiError as e:
+                    parsed.problems += [(f"{here}.{w}", m) for w, m in e.problems]
+                plan.append(json.dumps(sent, sort_keys=True))
+            elif stored_row(ref) is None:
+                if ref != target.station_id or not target.located:
+                    parsed.problems.append(
+                        (here, f"FeaturesOfInterest({ref!r}) is not the point of this station")
+                    )
+                plan.append(None)
+            elif self.visible(conn, "FeaturesOfInterest", ref) is None:
+                parsed.problems.append((here, f"no FeatureOfInterest {ref!r}"))
+                plan.append(None)
+            else:
+                plan.append(stored_row(ref))
+        return plan
+
+    def _link_features(self, conn: Connection, parsed: ingest.Parsed, plan: list[Any]) -> None:
+        """Link each observation to the feature the request named; an observation sent
+        without one is its station's again."""
+        created: dict[str, int] = {}
+        links: list[dict[str, int]] = []
+        for (sid, t), want in zip(parsed.keys, plan, strict=True):
+            row = want
+            if isinstance(want, str):
+                if want not in created:
+                    ident = self.create_feature(json.loads(want), conn, inline=True)
+                    created[want] = int(stored_row(ident) or 0)
+                row = created[want]
+            if row is not None:
+                links.append({"series_id": sid, "time": t, "foi_id": row})
+        lk = sta_observation_foi.c
+        series_ids = sorted({sid for sid, _ in parsed.keys})
+        anything = select(lk.series_id).where(lk.series_id.in_(series_ids)).limit(1)
+        if not links and conn.scalar(anything) is None:
+            return  # nothing linked in these series: every observation keeps its station's point
+        for i in range(0, len(parsed.keys), _KEYS_PER_STATEMENT):
+            chunk = parsed.keys[i : i + _KEYS_PER_STATEMENT]
+            pairs = tuple_(lk.series_id, lk.time).in_(chunk)
+            conn.execute(delete(sta_observation_foi).where(pairs))
+        if links:
+            conn.execute(insert(sta_observation_foi), links)
+
+    # --- change and delete ----------------------------------------------------------------------
+    def update_observation(self, ident: Any, doc: Mapping[str, Any]) -> None:
+        if not isinstance(ident, int):
+            raise ApiError(404, f"no Observation {ident!r}")
+        sid, t = split_observation_id(ident)
+        with self.ctx.store.read() as conn:
+            row = (
+                conn.execute(
+                    select(observation).where(
+                        observation.c.series_id == sid, observation.c.time == t
+                    )
+                )
+                .mappings()
+                .first()
+            )
+            if row is None:
+                raise ApiError(404, f"no Observation {ident}")
+            d = conn.execute(select(series).where(series.c.id == sid)).mappings().first()
+            self._station(conn, d["station_id"] if d else None, staff=False)
+            linked = conn.scalar(
+                select(sta_observation_foi.c.foi_id).where(
+                    sta_observation_foi.c.series_id == sid, sta_observation_foi.c.time == t
+                )
+            )
+        if "phenomenonTime" in doc and parse_instant(doc["phenomenonTime"], "phenomenonTime") != t:
+            raise ApiError(
+                400,
+                "phenomenonTime is the key of an observation in quantrac; "
+                "DELETE it and create the corrected one",
+                [("phenomenonTime", "cannot change")],
+            )
+        for nav in ("Datastream", "MultiDatastream"):
+            if nav in doc and ingest.link_id(doc[nav]) != sid:
+                raise invalid(nav, "an Observation stays in its Datastream")
+        new: dict[str, Any] = {
+            "Datastream": {"@iot.id": sid},
+            "phenomenonTime": iso(t),
+            "result": doc.get("result", row["value"]),
+        }
+        if "FeatureOfInterest" in doc:
+            if ingest.link_id(doc["FeatureOfInterest"]) is None:
+                raise invalid("FeatureOfInterest", "link a FeatureOfInterest by id in a PATCH")
+            new["FeatureOfInterest"] = doc["FeatureOfInterest"]
+        elif linked is not None:
+            new["FeatureOfInterest"] = {"@iot.id": STORED_BASE + int(linked)}
+        status = row["device_status"]
+        params = doc.get("parameters")
+        if isinstance(params, Mapping) and "device_status" in params:
+            status = params["device_status"]
+        if status is not None:
+            new["parameters"] = {"device_status": status}
+        self.create_observations_body(json.dumps(new).encode(), need_feature=False)
+
+    def delete_observation(self, conn: Connection, ident: Any) -> None:
+        if not isinstance(ident, int):
+            raise ApiError(404, f"no Observation {ident!r}")
+        sid, t = split_observation_id(ident)
+        row = (
+            conn.execute(
+                select(observation).where(observation.c.series_id == sid, observation.c.time == t)
+            )
+            .mappings()
+            .first()
+        )
+        d = conn.execute(select(series).where(series.c.id == sid)).mappings().first()
+        if row is None or d is None:
+            raise ApiError(404, f"no Observation {ident}")
+        self._station(conn, d["station_id"], staff=False)
+        conn.execute(
+            insert(observation_revision).values(
+                series_id=sid,
+                time=t,
+                old_value=row["value"],
+                new_value=None,
+                old_status=row["device_status"],
+                new_status=None,
+                old_flag=row["qc_flag"],
+                new_flag=None,
+                source="sta:delete",
+                changed_by=self.p.actor,
+                reason="deleted through SensorThings",
+                changed_at=now_s(),
+            )
+        )
+        where = (sta_observation_foi.c.series_id == sid, sta_observation_foi.c.time == t)
+        conn.execute(delete(sta_observation_foi).where(*where))
+        conn.execute(
+            delete(observation).where(observation.c.series_id == sid, observation.c.time == t)
+        )
+        record_observations(conn, [sid], t, t, 1)
+
+    if TYPE_CHECKING:  # provided by the other writers (write.py composes them)
+
+        def create_feature(
+            self, doc: Mapping[str, Any], conn: Connection | None = None, *, inline: bool = False
+        ) -> int: ...
+
+        def _feature_values(self, doc: Mapping[str, Any], *, partial: bool) -> dict[str, Any]: ...
