@@ -27,6 +27,17 @@ def expected_colour(code: str) -> str:
 def open_map(page: Any, site: PublicSite, query: str = "") -> None:
     page.goto(site.url + "/" + query)
     page.wait_for_selector("#map[data-ready='1']")
+    if "province=" in query:  # the map frames the province once its boundary has loaded
+        page.wait_for_selector("#map[data-settled='1']")
+
+
+# Resolves once the map has not moved for 300 ms: an opened popup pans the map into view, and a
+# click aimed at it while it moves lands on the map (which closes the popup) instead.
+MAP_STILL = """() => new Promise((done) => {
+  const map = window.QT_MAP.map;
+  let timer = setTimeout(done, 300);
+  map.on("move", () => { clearTimeout(timer); timer = setTimeout(done, 300); });
+})"""
 
 
 def marker_codes(page: Any) -> set[str]:
@@ -86,6 +97,7 @@ def test_popup_links_to_the_station_page(page: Any, public_site: PublicSite) -> 
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
     assert "Xấu" in popup.inner_text() and "175" in popup.inner_text()
+    page.evaluate(MAP_STILL)
     popup.locator("a.button").click()
     page.wait_for_url("**/stations/PUB_AIR_BAD")
     assert page.locator("[data-testid=station-name]").inner_text() == "Trạm PUB_AIR_BAD"

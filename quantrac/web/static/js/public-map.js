@@ -107,7 +107,7 @@
     count.textContent = P.fmt("Showing {n} of {total} stations", { n: QT.fmtNumber(shown, 0), total: QT.fmtNumber(total, 0) });
   }
 
-  function zoomToProvince() {
+  function zoomToProvince(animate = true) {
     const key = selProvince.value;
     if (state.provinces) {
       state.provinces.eachLayer((l) => {
@@ -115,11 +115,11 @@
         l.setStyle({ weight: on ? 2.5 : 0.8, color: on ? "#1b5e20" : "#7d8f86" });
         if (on) {
           l.bringToFront();
-          map.fitBounds(l.getBounds(), { padding: [20, 20], maxZoom: 10 });
+          map.fitBounds(l.getBounds(), { padding: [20, 20], maxZoom: 10, animate });
         }
       });
     }
-    if (!key) map.fitBounds(home());
+    if (!key) map.fitBounds(home(), { animate });
   }
 
   function remember() {
@@ -204,7 +204,10 @@
         icon: L.divIcon({ className: "archipelago", html: `<span>${f.properties.name}</span>`, iconSize: null }),
       }).addTo(map);
     }
-    if (selProvince.value) zoomToProvince();
+    // A province chosen in the address is framed at once, without an animation, so that the
+    // map stands still from here on (a click during a zoom would land somewhere else).
+    if (selProvince.value) zoomToProvince(false);
+    mapEl.dataset.settled = "1";
     performance.mark("qt-boundaries-drawn");
   }
 
