@@ -16,15 +16,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Table, func, insert, select
 
 from quantrac.api.context import ApiContext
 from quantrac.api.errors import ApiError
-from quantrac.api.sta.core import StaScope, stored_row
+from quantrac.api.sta.core import STORED_BASE, StaScope, stored_row
 from quantrac.api.sta.model import SETS, id_clause
 from quantrac.auth import audit
 from quantrac.auth.principal import Principal
 from quantrac.auth.scope import visible_station
+from quantrac.store.db import now_s
 from quantrac.store.schema import station
 
 #: Keys that identify or link an entity and are never "properties to change".
@@ -160,6 +161,21 @@ class WriterBase:
         if rid is None:
             raise unprocessable(set_name, SETS[set_name].readonly_reason or "read-only")
         return rid
+
+    def _insert_stored(
+        self, conn: Connection, table: Table, set_name: str, values: Mapping[str, Any]
+    ) -> int:
+        """Store a new entity of `set_name` with who made it and when, audited; its
+        SensorThings id (above every derived id)."""
+        now = now_s()
+        rid = conn.execute(
+            insert(table)
+            .values(**values, created_by=self.p.actor, created_at=now, updated_at=now)
+            .returning(table.c.id)
+        ).scalar_one()
+        ident = STORED_BASE + int(rid)
+        self._audit(conn, "sta.create", f"{set_name}({ident})", {"name": values["name"]})
+        return ident
 
     def _in_use(self, conn: Connection, column: Any, rid: int) -> int:
         return int(conn.scalar(select(func.count()).where(column == rid)) or 0)

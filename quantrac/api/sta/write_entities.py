@@ -18,7 +18,6 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from quantrac.api.errors import ApiError
 from quantrac.api.sta import ingest
-from quantrac.api.sta.core import STORED_BASE
 from quantrac.api.sta.write_base import (
     SameTransaction,
     WriterBase,
@@ -95,15 +94,8 @@ class EntityWriter(WriterBase):
     def create_sensor(self, doc: Mapping[str, Any], conn: Connection | None = None) -> int:
         self._require_staff("Sensors")
         values = self._sensor_values(doc, partial=False)
-        now = now_s()
         with self.ctx.store.write() if conn is None else SameTransaction(conn) as c:
-            rid = c.execute(
-                insert(sta_sensor)
-                .values(**values, created_by=self.p.actor, created_at=now, updated_at=now)
-                .returning(sta_sensor.c.id)
-            ).scalar_one()
-            ident = STORED_BASE + int(rid)
-            self._audit(c, "sta.create", f"Sensors({ident})", {"name": values["name"]})
+            ident = self._insert_stored(c, sta_sensor, "Sensors", values)
             for i, ds in enumerate(doc.get("Datastreams") or []):
                 self.create_datastream({**_dict(ds, i), "Sensor": {"@iot.id": ident}}, conn=c)
         if conn is None:

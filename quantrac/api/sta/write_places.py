@@ -72,16 +72,8 @@ class PlaceWriter(WriterBase):
         else:
             self._require_staff("FeaturesOfInterest")
         values = self._feature_values(doc, partial=False)
-        now = now_s()
         with self.ctx.store.write() if conn is None else SameTransaction(conn) as c:
-            rid = c.execute(
-                insert(sta_feature_of_interest)
-                .values(**values, created_by=self.p.actor, created_at=now, updated_at=now)
-                .returning(sta_feature_of_interest.c.id)
-            ).scalar_one()
-            ident = STORED_BASE + int(rid)
-            self._audit(c, "sta.create", f"FeaturesOfInterest({ident})", {"name": values["name"]})
-        return ident
+            return self._insert_stored(c, sta_feature_of_interest, "FeaturesOfInterest", values)
 
     def update_feature(self, ident: Any, doc: Mapping[str, Any]) -> None:
         if stored_row(ident) is None:
