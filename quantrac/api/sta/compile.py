@@ -32,12 +32,23 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.sql.elements import Null
 
 from quantrac.api.sta import geo
 from quantrac.api.sta.core import STORED_BASE, StaScope, View
 from quantrac.api.sta.functions import FUNCTIONS, Typed
 from quantrac.api.sta.model import SETS
-from quantrac.api.sta.odata import Binary, Call, Literal, Node, Path, Unary, bad, parse_time_literal
+from quantrac.api.sta.odata import (
+    Binary,
+    Call,
+    Literal,
+    Node,
+    Path,
+    Unary,
+    bad,
+    parse_time_literal,
+    refers_to_data,
+)
 from quantrac.store.schema import station
 from quantrac.store.schema_sta import sta_feature_of_interest
 
@@ -59,10 +70,12 @@ class Compiler:
         raise bad("the expression is not a condition (true/false)", self.where)
 
     def sort_key(self, node: Node, view: View) -> Any:
+        """The SQL to sort by, or None for a key that is the same on every row: it orders
+        nothing, and a bare number in ORDER BY would mean a column position to the database."""
         t = self.expr(node, view)
         if t.kind in ("geom", "json"):
             raise bad("cannot sort by a geometry or an object", "$orderby")
-        return t.sql
+        return t.sql if refers_to_data(node) else None
 
     # --- nodes ------------------------------------------------------------------------------
     def expr(self, node: Node, view: View) -> Typed:
@@ -201,6 +214,11 @@ class Compiler:
         return self.arithmetic(node.op, left, right)
 
     def compare(self, op: str, a: Typed, b: Typed) -> Typed:
+        # A constant null (the literal, or e.g. a division by zero) compares as SQL does.
+        if isinstance(a.sql, Null):
+            a = Typed(a.sql, "null")
+        if isinstance(b.sql, Null):
+            b = Typed(b.sql, "null")
         if a.kind == "null" or b.kind == "null":
             other = b if a.kind == "null" else a
             if op == "eq":
@@ -209,6 +227,8 @@ class Compiler:
                 return Typed(other.sql.is_not(None), "bool")
             return Typed(false(), "bool")
         a, b = self._align(a, b)
+        if "bool" in (a.kind, b.kind) and op not in ("eq", "ne"):
+            raise bad(f"true/false can be compared with eq or ne, not {op}", self.where)
         ops: dict[str, Callable[[Any, Any], Any]] = {
             "eq": lambda x, y: x == y, "ne": lambda x, y: x != y, "gt": lambda x, y: x > y,
             "ge": lambda x, y: x >= y, "lt": lambda x, y: x < y, "le": lambda x, y: x <= y,

@@ -52,6 +52,20 @@ class Unary:
 Node = Literal | Path | Call | Binary | Unary
 
 
+def refers_to_data(node: Node) -> bool:
+    """Whether the expression reads a property: one that does not (`0`, `now()`, `1 add 2`)
+    has the same value on every row."""
+    if isinstance(node, Path):
+        return True
+    if isinstance(node, Call):
+        return any(refers_to_data(a) for a in node.args)
+    if isinstance(node, Binary):
+        return refers_to_data(node.left) or refers_to_data(node.right)
+    if isinstance(node, Unary):
+        return refers_to_data(node.operand)
+    return False
+
+
 def bad(message: str, where: str = "$filter") -> ApiError:
     return ApiError(400, f"{where}: {message}", [(where, message)])
 

@@ -76,7 +76,8 @@ class Reader:
         keys = []
         for node, desc in opts.orderby:
             col = self.compiler.sort_key(node, view)
-            keys.append(col.desc() if desc else col.asc())
+            if col is not None:
+                keys.append(col.desc() if desc else col.asc())
         if es.name == "Observations":
             keys += [view.keys["series_id"].asc(), view.props["_time"].sql.asc()]
         else:
