@@ -12,11 +12,11 @@ audit row, and the two kinds of refusal.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, select
+from sqlalchemy import Connection, Table, delete, func, insert, select
 
 from quantrac.api.context import ApiContext
 from quantrac.api.errors import ApiError
@@ -25,6 +25,7 @@ from quantrac.api.sta.model import SETS, id_clause
 from quantrac.auth import audit
 from quantrac.auth.principal import Principal
 from quantrac.auth.scope import visible_station
+from quantrac.errors import ConflictError
 from quantrac.store.db import now_s
 from quantrac.store.schema import station
 
@@ -176,6 +177,25 @@ class WriterBase:
         ident = STORED_BASE + int(rid)
         self._audit(conn, "sta.create", f"{set_name}({ident})", {"name": values["name"]})
         return ident
+
+    def _delete_unused(
+        self,
+        conn: Connection,
+        set_name: str,
+        ident: Any,
+        table: Table,
+        used_by: Any,
+        in_use: Callable[[int], str],
+    ) -> None:
+        """Delete a stored entity that nothing links (`used_by` is the column that would);
+        one in use is a 409 saying why (`in_use(count)`): quantrac never deletes the data
+        that hangs on it as a side effect."""
+        self._require_staff(set_name)
+        rid = self._stored(conn, set_name, ident)
+        n = self._in_use(conn, used_by, rid)
+        if n:
+            raise ConflictError(in_use(n))
+        conn.execute(delete(table).where(table.c.id == rid))
 
     def _in_use(self, conn: Connection, column: Any, rid: int) -> int:
         return int(conn.scalar(select(func.count()).where(column == rid)) or 0)

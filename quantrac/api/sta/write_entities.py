@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from quantrac.api.errors import ApiError
 from quantrac.api.sta import ingest
@@ -29,7 +29,7 @@ from quantrac.api.sta.write_base import (
     unprocessable,
 )
 from quantrac.catalog import get_catalog
-from quantrac.errors import ConflictError, UnknownParameter
+from quantrac.errors import UnknownParameter
 from quantrac.store.db import now_s
 from quantrac.store.schema import series, station
 from quantrac.store.schema_sta import (
@@ -121,15 +121,15 @@ class EntityWriter(WriterBase):
             self._audit(c, "sta.update", f"Sensors({ident})", {"fields": sorted(values)})
 
     def delete_sensor(self, conn: Connection, ident: Any) -> None:
-        self._require_staff("Sensors")
-        rid = self._stored(conn, "Sensors", ident)
-        n = self._in_use(conn, sta_datastream.c.sensor_id, rid)
-        if n:
-            raise ConflictError(
-                f"Sensor {ident} measures {n} Datastream(s); link them to another Sensor first "
-                "(a Datastream and its observations are not deleted with their Sensor)"
-            )
-        conn.execute(delete(sta_sensor).where(sta_sensor.c.id == rid))
+        self._delete_unused(
+            conn,
+            "Sensors",
+            ident,
+            sta_sensor,
+            sta_datastream.c.sensor_id,
+            lambda n: f"Sensor {ident} measures {n} Datastream(s); link them to another Sensor "
+            "first (a Datastream and its observations are not deleted with their Sensor)",
+        )
 
     # --- ObservedProperties --------------------------------------------------------------------
     def _op_values(self, doc: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
@@ -212,15 +212,15 @@ class EntityWriter(WriterBase):
             self._audit(c, "sta.update", f"ObservedProperties({rid})", {"fields": sorted(values)})
 
     def delete_observed_property(self, conn: Connection, ident: Any) -> None:
-        self._require_staff("ObservedProperties")
-        rid = self._stored(conn, "ObservedProperties", ident)
-        n = self._in_use(conn, sta_datastream.c.observed_property_id, rid)
-        if n:
-            raise ConflictError(
-                f"ObservedProperty {ident} is the quantity of {n} Datastream(s), which keep "
-                "their observations; link them to another ObservedProperty first"
-            )
-        conn.execute(delete(sta_observed_property).where(sta_observed_property.c.id == rid))
+        self._delete_unused(
+            conn,
+            "ObservedProperties",
+            ident,
+            sta_observed_property,
+            sta_datastream.c.observed_property_id,
+            lambda n: f"ObservedProperty {ident} is the quantity of {n} Datastream(s), which "
+            "keep their observations; link them to another ObservedProperty first",
+        )
 
     if TYPE_CHECKING:  # provided by the other writers (write.py composes them)
 

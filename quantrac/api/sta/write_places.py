@@ -29,7 +29,6 @@ from quantrac.api.sta.write_base import (
     unprocessable,
 )
 from quantrac.api.timeparse import parse_instant
-from quantrac.errors import ConflictError
 from quantrac.store.db import now_s
 from quantrac.store.schema import series, station
 from quantrac.store.schema_sta import (
@@ -110,15 +109,15 @@ class PlaceWriter(WriterBase):
         return list(conn.execute(q).mappings())
 
     def delete_feature(self, conn: Connection, ident: Any) -> None:
-        self._require_staff("FeaturesOfInterest")
-        rid = self._stored(conn, "FeaturesOfInterest", ident)
-        n = self._in_use(conn, sta_observation_foi.c.foi_id, rid)
-        if n:
-            raise ConflictError(
-                f"FeatureOfInterest {ident} is the feature of {n} Observation(s), which are "
-                "kept; delete those Observations first"
-            )
-        conn.execute(delete(sta_feature_of_interest).where(sta_feature_of_interest.c.id == rid))
+        self._delete_unused(
+            conn,
+            "FeaturesOfInterest",
+            ident,
+            sta_feature_of_interest,
+            sta_observation_foi.c.foi_id,
+            lambda n: f"FeatureOfInterest {ident} is the feature of {n} Observation(s), which "
+            "are kept; delete those Observations first",
+        )
 
     # --- HistoricalLocations -----------------------------------------------------------------
     def _own_locations(self, st: Mapping[str, Any], links: Any) -> None:
