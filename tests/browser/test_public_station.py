@@ -50,6 +50,13 @@ def test_chart_has_data_points_and_the_limit_line(page: Any, public_site: Public
     y_max = page.evaluate("QT_STATION.chart.scales.y.max")
     assert y_max >= pm25_daily_limit()
     assert "trung bình giờ" in page.locator("#chart-note").inner_text()
+    # Ticks every 12 hours over a week: each day is named once, the noon ticks show the time.
+    labels = page.evaluate(
+        "(() => { const t0 = Date.UTC(2026, 0, 4, 17) / 1000;"  # 05/01/2026 00:00 in Vietnam
+        " const splits = Array.from({length: 8}, (_, i) => t0 + i * 43200);"
+        " return QTChart.tickFormatter(7 * 86400)(null, splits); })()"
+    )
+    assert labels == ["05/01", "12:00", "06/01", "12:00", "07/01", "12:00", "08/01", "12:00"]
 
 
 def test_period_and_parameter_choice(page: Any, public_site: PublicSite) -> None:

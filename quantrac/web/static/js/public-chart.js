@@ -69,16 +69,21 @@
   }
 
   function tickFormatter(span) {
-    return (u, splits) =>
-      splits.map((t) => {
+    // A day (or month) is named once, at its first tick; a later tick of the same day shows
+    // its time instead ("25/07 12:00 26/07 …", never "25/07 25/07 26/07").
+    return (u, splits) => {
+      let previous = null;
+      return splits.map((t) => {
         if (t === null) return null;
-        if (span <= 2 * DAY) {
-          const hm = QT.fmtDateTime(t).slice(11);
-          return hm === "00:00" ? QT.fmtDate(t).slice(0, 5) : hm;
-        }
-        if (span <= 400 * DAY) return QT.fmtDate(t).slice(0, 5);
-        return QT.fmtDate(t).slice(3);
+        const hm = QT.fmtDateTime(t).slice(11);
+        const day = span <= 400 * DAY ? QT.fmtDate(t).slice(0, 5) : QT.fmtDate(t).slice(3);
+        const repeated = day === previous;
+        previous = day;
+        if (span <= 2 * DAY) return hm === "00:00" ? day : hm;
+        if (!repeated) return day;
+        return span <= 400 * DAY ? hm : "";
       });
+    };
   }
 
   /**
@@ -127,5 +132,5 @@
     return chart;
   }
 
-  window.QTChart = { chooseRules, limitLines, draw, averagingText, localDate };
+  window.QTChart = { chooseRules, limitLines, draw, averagingText, localDate, tickFormatter };
 })();
