@@ -61,3 +61,41 @@ def test_openapi_contract(store: Store, tmp_path: Path, monkeypatch: pytest.Monk
         destructive = operation.method.upper() == "DELETE" or operation.path.endswith("/disable")
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             _contract(operation, mode, {} if destructive else admin)()
+
+
+def _no_leak(operation: Any, who: str | None, headers: dict[str, str]) -> Any:
+    from tests.integration.test_sta_fuzz import HIDDEN
+
+    @given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case: schemathesis.Case) -> None:
+        response = case.call(headers=headers)
+        assert response.status_code < 500, response.content[:300]
+        # Bytes: CSV and JSON are searched as they are; XLSX and Parquet are compressed, so
+        # their exports are checked in tests/integration/test_auth_roles.py instead.
+        leaked = [code for code in HIDDEN[who] if code.encode() in response.content]
+        assert not leaked, f"{who or 'the public'} was shown {leaked} by {case.formatted_path}"
+
+    return run
+
+
+def test_no_answer_names_a_station_the_caller_cannot_see(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every read operation, with generated parameters, as the public, an enterprise and
+    province staff: restricted stations of others never appear in a body (lists, latest
+    values, indices, events, exports, connectivity, …)."""
+    cheap_password_hashing(monkeypatch)
+    world = build_world(store, tmp_path)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", world.client.app)
+    reads = [r.ok() for r in schema.get_all_operations() if r.ok().method.upper() == "GET"]
+    assert len(reads) >= 15
+    for who in (None, "ent_a", "hn"):
+        for operation in reads:
+            _no_leak(operation, who, world.h(who))()

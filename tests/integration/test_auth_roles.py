@@ -11,7 +11,9 @@ import csv
 import io
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
+from openpyxl import load_workbook
 
 from quantrac.store.db import Store
 from tests.integration.api_world import (
@@ -81,6 +83,16 @@ def test_exports_and_counts_hold_only_what_the_role_may_see(world: World, who: s
     assert per_station == expected
     count = c.get("/sta/v1.1/Observations?$count=true&$top=1", headers=h).json()["@iot.count"]
     assert count == sum(expected.values())
+    # The binary formats hold the same rows as the CSV.
+    parquet = c.get("/api/v1/exports/observations.parquet", headers=h).content
+    stations = pq.read_table(io.BytesIO(parquet)).column("station").to_pylist()
+    assert {code: stations.count(code) for code in set(stations)} == expected
+    xlsx = c.get("/api/v1/exports/observations.xlsx", headers=h).content
+    sheet = load_workbook(io.BytesIO(xlsx), read_only=True).worksheets[0]
+    header, *body = list(sheet.iter_rows(values_only=True))
+    column = header.index("station")
+    in_sheet = [row[column] for row in body]
+    assert {code: in_sheet.count(code) for code in set(in_sheet)} == expected
     expanded = c.get(
         "/sta/v1.1/Things?$expand=Datastreams($expand=Observations($count=true;$top=1000))",
         headers=h,
