@@ -72,7 +72,11 @@ class Compiler:
     def sort_key(self, node: Node, view: View) -> Any:
         """The SQL to sort by, or None for a key that is the same on every row: it orders
         nothing, and a bare number in ORDER BY would mean a column position to the database."""
-        t = self.expr(node, view)
+        saved, self.where = self.where, "$orderby"  # errors name the option they are in
+        try:
+            t = self.expr(node, view)
+        finally:
+            self.where = saved
         if t.kind in ("geom", "json"):
             raise bad("cannot sort by a geometry or an object", "$orderby")
         return t.sql if refers_to_data(node) else None

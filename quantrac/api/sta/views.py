@@ -48,11 +48,10 @@ def station_view(name: str, scope: StaScope, *, located: bool) -> View:
         "id": Prop(s.c.id, "num"),
         "name": Prop(s.c.name, "str"),
         "description": Prop(func.coalesce(s.c.notes, ""), "str"),
-        "location": Prop(s.c.id, "geom"),
-        "feature": Prop(s.c.id, "geom"),
-        "encodingType": Prop(literal(GEOJSON), "str"),
-        "time": Prop(s.c.created_at, "time"),
     }
+    if located:  # a Location's own properties (a Thing reaches them as Locations/…)
+        props["location"] = Prop(s.c.id, "geom")
+        props["encodingType"] = Prop(literal(GEOJSON), "str")
     columns = {
         "code": s.c.code, "kind": s.c.kind, "medium": s.c.medium,
         "admin_unit": s.c.admin_unit_key, "owner": org.c.code, "network": s.c.network,
