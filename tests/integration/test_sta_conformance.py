@@ -17,9 +17,8 @@ of where quantrac meets the specification and where it departs from it.
   behaviour, marked `xfail(strict=True)` with the deviation as reason. Strict matters: when a
   change makes quantrac conform, the test passes, the xfail turns into a failure, and the
   developer removes the marker (and the line in docs/api.md).
-- A few xfails record behaviour met while following the suite's sequence that docs/api.md
-  does not list; their reason says so ("not documented"), for the team to decide whether it
-  is a deviation to document or a bug to fix.
+- Behaviour first met here (a Location's name, encodingType, a second Location) was then
+  either documented as a deviation or fixed (no silent drop: a second Location is a 422).
 """
 
 from __future__ import annotations
@@ -665,9 +664,8 @@ NO_CASCADE = "documented deviation: DELETE never cascades to data (409)"
 DERIVED = "documented deviation: derived entities (ids below 2**31) cannot be deleted (405)"
 POINTS = "documented deviation: features are points"
 LOCATION_NAME = (
-    "not documented, looks like a bug: a Location's name is its Thing's name, so POST ignores "
-    "the Location's name (and an inline one its description) and PATCH Locations(id) name "
-    "renames the Thing"
+    "documented deviation: a Location is its station's point and bears its Thing's name "
+    "(POST keeps the Thing's name, a PATCH to another name is a 422)"
 )
 
 
@@ -728,7 +726,7 @@ def test_spec_patch_thing_links_an_existing_location(world: World) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="not documented: a Location's encodingType is always application/geo+json "
+    reason="documented deviation: a Location's encodingType is always application/geo+json "
     "(a station's point); the value sent is dropped",
 )
 def test_spec_put_location_stores_the_encoding_type(world: World) -> None:

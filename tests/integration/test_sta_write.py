@@ -291,3 +291,25 @@ def test_registry_changes_need_staff_in_scope(world: World) -> None:
     call(world, "POST", "/Things", [1, 2], status=400)
     r = world.client.post(f"{STA}/Things", content=b"{", headers=world.h("hn"))
     assert r.status_code == 400
+
+
+def test_a_station_has_one_location_named_after_it(world: World) -> None:
+    """Nothing is dropped or renamed behind the caller's back: a second Location is refused,
+    and a Location's name stays its Thing's (the station's) name."""
+    two = {**THING, "Datastreams": []}
+    two["Locations"] = [*THING["Locations"], {**THING["Locations"][0], "name": "second"}]
+    body = call(world, "POST", "/Things", two, status=422)
+    assert "one Location" in body["message"]
+    assert (
+        call(world, "GET", "/Things?$filter=properties/code eq 'HN_CG'", status=200)["value"] == []
+    )
+    body = call(world, "PATCH", "/Things(1)", {"Locations": [{"@iot.id": 1}, {"@iot.id": 3}]},
+                status=422)  # fmt: skip
+    assert "one Location" in body["message"]
+    before = call(world, "GET", "/Things(1)", status=200)["name"]
+    body = call(world, "PATCH", "/Locations(1)", {"name": "đổi tên"}, status=422)
+    assert "rename the Thing" in body["message"]
+    assert call(world, "GET", "/Things(1)", status=200)["name"] == before
+    # The same name, as a PUT of the whole Location sends it, is fine.
+    call(world, "PATCH", "/Locations(1)", {"name": before, "description": "số 1"}, status=200)
+    assert call(world, "GET", "/Locations(1)", status=200)["description"] == "số 1"

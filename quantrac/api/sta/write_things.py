@@ -72,6 +72,7 @@ class ThingWriter(WriterBase):
         if locations:
             if not isinstance(locations, list):
                 raise invalid("Locations", "must be a list")
+            _one_location(locations)
             lon, lat = self._location_point(conn, locations[0], "Locations[0]")
         unit = props.get("admin_unit") or self.p.home_unit
         values = {k: v for k, v in props.items() if k not in ("admin_unit",)}
@@ -185,6 +186,7 @@ class ThingWriter(WriterBase):
                 locs = doc["Locations"]
                 if not isinstance(locs, list):
                     raise invalid("Locations", "must be a list of links")
+                _one_location(locs)
                 lon, lat = self._location_point(conn, locs[0], "Locations[0]")
                 changes.update(longitude=lon, latitude=lat)
         if (
@@ -216,8 +218,14 @@ class ThingWriter(WriterBase):
                 lon, lat = from_geojson(geometry, "location")
                 values.update(longitude=lon, latitude=lat)
                 self._move(conn, row, lon, lat)
-            if "name" in doc:
-                values["name"] = text(doc, "name", required=True)
+            if "name" in doc and text(doc, "name", required=True) != row["name"]:
+                # The Location is the station's point and bears its name: renaming it here
+                # would rename the station behind the caller's back.
+                raise unprocessable(
+                    "name",
+                    f"a station's Location is named after its Thing ({row['name']!r}): "
+                    f"rename the Thing (PATCH Things({row['id']}))",
+                )
             if "description" in doc:
                 values["address"] = text(doc, "description")
             conn.execute(update(station).where(station.c.id == row["id"]).values(**values))
@@ -254,3 +262,13 @@ class ThingWriter(WriterBase):
         ) -> int: ...
 
         def flush_deferred(self) -> None: ...
+
+
+def _one_location(locations: list[Any]) -> None:
+    """A Thing has one Location in quantrac, its station's point: a second one is refused,
+    never dropped in silence."""
+    if len(locations) > 1:
+        raise unprocessable(
+            "Locations",
+            f"{len(locations)} Locations sent; a station has one point: send one Location",
+        )
