@@ -10,6 +10,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+import pydantic
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -169,6 +170,16 @@ def install(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         return respond(422, "invalid request parameters or body", problems)
+
+    @app.exception_handler(pydantic.ValidationError)
+    async def _model(_r: Request, exc: pydantic.ValidationError) -> JSONResponse:
+        # A domain model (a station, an organization, an alert rule) refused a value the
+        # request carried: the caller's mistake, named field by field, never a 500.
+        problems = [
+            (".".join(str(x) for x in e["loc"]) or "body", e["msg"]) for e in exc.errors()
+        ]
+        where, message = problems[0] if problems else ("body", "invalid")
+        return respond(422, f"{where}: {message}", problems)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_r: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -313,3 +313,12 @@ def test_a_station_has_one_location_named_after_it(world: World) -> None:
     # The same name, as a PUT of the whole Location sends it, is fine.
     call(world, "PATCH", "/Locations(1)", {"name": before, "description": "số 1"}, status=200)
     assert call(world, "GET", "/Locations(1)", status=200)["description"] == "số 1"
+
+
+def test_a_value_the_registry_model_refuses_is_a_422(world: World) -> None:
+    """Found by tests/integration/test_sta_fuzz.py: a medium that is not text reached the
+    station model and answered 500."""
+    for medium in (True, {"x": 1}, 7):
+        body = {**THING, "Datastreams": [], "properties": {"medium": medium, "code": "HN_X"}}
+        answer = call(world, "POST", "/Things", body, status=422)
+        assert answer["problems"][0]["where"] == "medium"

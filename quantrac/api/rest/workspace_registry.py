@@ -8,10 +8,8 @@ registry (docs/access-control.md).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
-import pydantic
 from fastapi import APIRouter, Path, Request, Response
 
 from quantrac.api.context import ApiContext
@@ -50,17 +48,6 @@ def station_out(row: dict[str, Any]) -> dict[str, Any]:
     out["province"] = row.get("admin_unit_key")
     out["updated_at"] = iso(row.get("updated_at"))
     return out
-
-
-def validated(call: Callable[[], T]) -> T:
-    """Run a registry call; a field the registry's own model refuses is a 422, not a 500."""
-    try:
-        return call()
-    except pydantic.ValidationError as e:
-        problems = [
-            (".".join(str(x) for x in err["loc"]) or "body", err["msg"]) for err in e.errors()
-        ]
-        raise ApiError(422, "invalid station", problems) from None
 
 
 def _unit_key(text: str | None) -> str | None:
@@ -123,7 +110,7 @@ def create_station(
     values.setdefault("admin_unit", p.home_unit)
     values["admin_unit"] = _unit_key(values.get("admin_unit"))
     _check_province(p, values["admin_unit"])
-    spec = validated(lambda: registry.StationSpec.model_validate(values))
+    spec = registry.StationSpec.model_validate(values)
     with ctx.store.write() as conn:
         sid = registry.create_station(ctx.store, spec, conn=conn)
         record(
@@ -156,7 +143,7 @@ def update_station(
         changes["admin_unit"] = _unit_key(changes["admin_unit"])
     _check_province(p, changes.get("admin_unit", current["admin_unit_key"]))
     if changes:
-        validated(lambda: registry.update_station(ctx.store, code, changes))
+        registry.update_station(ctx.store, code, changes)
     old = {k: current.get("admin_unit_key" if k == "admin_unit" else k) for k in changes}
     record(
         ctx,
