@@ -726,8 +726,8 @@ def test_spec_patch_thing_links_an_existing_location(world: World) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="documented deviation: a Location's encodingType is always application/geo+json "
-    "(a station's point); the value sent is dropped",
+    reason="documented deviation: a Location is a station's point kept as GeoJSON; another "
+    "encodingType is a 422",
 )
 def test_spec_put_location_stores_the_encoding_type(world: World) -> None:
     sent = {

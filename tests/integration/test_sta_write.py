@@ -322,3 +322,15 @@ def test_a_value_the_registry_model_refuses_is_a_422(world: World) -> None:
         body = {**THING, "Datastreams": [], "properties": {"medium": medium, "code": "HN_X"}}
         answer = call(world, "POST", "/Things", body, status=422)
         assert answer["problems"][0]["where"] == "medium"
+
+
+def test_a_location_encoding_other_than_geojson_is_refused_not_dropped(world: World) -> None:
+    for sent in ("application/geo+json", "application/vnd.geo+json", "x#GeoJSON"):
+        call(world, "PATCH", "/Locations(1)", {"encodingType": sent}, status=200)
+    body = call(world, "PATCH", "/Locations(1)", {"encodingType": "text/plain"}, status=422)
+    assert body["problems"][0]["where"] == "Location.encodingType"
+    thing = {**THING, "Datastreams": []}
+    thing["Locations"] = [{**THING["Locations"][0], "encodingType": "image/png"}]
+    assert call(world, "POST", "/Things", thing, status=422)["problems"][0]["where"] == (
+        "Locations[0].encodingType"
+    )

@@ -100,6 +100,7 @@ class ThingWriter(WriterBase):
                 raise unprocessable(where, f"no Location {ref!r}")
             return float(row[0]), float(row[1])
         loc = obj(loc, where)
+        _geojson_encoding(loc, where)
         return from_geojson(loc.get("location") or loc.get("feature"), f"{where}.location")
 
     def create_thing(self, doc: Mapping[str, Any], conn: Connection | None = None) -> int:
@@ -142,6 +143,7 @@ class ThingWriter(WriterBase):
                 'a Location belongs to a station: give "Things": '
                 '[{"@iot.id": …}] or POST to Things(id)/Locations',
             )
+        _geojson_encoding(doc, "Location")
         lon, lat = from_geojson(doc.get("location"), "location")
         first = None
         with self.ctx.store.write() as conn:
@@ -208,6 +210,7 @@ class ThingWriter(WriterBase):
             {"Things"},
             "Location",
         )
+        _geojson_encoding(doc, "Location")
         with self.ctx.store.write() as conn:
             row = self._station(conn, ident, staff=True)
             if row["latitude"] is None:
@@ -271,4 +274,16 @@ def _one_location(locations: list[Any]) -> None:
         raise unprocessable(
             "Locations",
             f"{len(locations)} Locations sent; a station has one point: send one Location",
+        )
+
+
+def _geojson_encoding(doc: Mapping[str, Any], where: str) -> None:
+    """A station's point is kept as GeoJSON: another encodingType is refused, not dropped."""
+    sent = doc.get("encodingType")
+    if sent is None:
+        return
+    if not isinstance(sent, str) or "geojson" not in sent.lower().replace("+", ""):
+        raise unprocessable(
+            f"{where}.encodingType",
+            f"{sent!r}: a station's location is kept as GeoJSON (application/geo+json)",
         )
