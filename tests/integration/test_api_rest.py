@@ -18,15 +18,7 @@ from tests.integration.api_world import (
     N_VALUES,
     T0,
     World,
-    build_world,
-    cheap_password_hashing,
 )
-
-
-@pytest.fixture
-def world(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
-    cheap_password_hashing(monkeypatch)
-    return build_world(store, tmp_path)
 
 
 def test_station_filters(world: World) -> None:

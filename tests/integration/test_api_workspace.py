@@ -10,15 +10,13 @@ public / restricted, Hà Nội), B_OUT (enterprise B, restricted, Hồ Chí Minh
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from quantrac.store.db import Store
 from quantrac.store.schema import audit_log, raw_file, sample, station
-from tests.integration.api_world import World, build_world, cheap_password_hashing
+from tests.integration.api_world import World
 
 #: credential → stations it manages
 MANAGES = {
@@ -30,12 +28,6 @@ MANAGES = {
     "citizen": set(),
 }
 W = "/api/v1/workspace"
-
-
-@pytest.fixture
-def world(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
-    cheap_password_hashing(monkeypatch)
-    return build_world(store, tmp_path)
 
 
 def audit_rows(world: World, action: str) -> list[dict[str, Any]]:

@@ -17,12 +17,6 @@ from quantrac.store.schema import api_key, app_user, audit_log
 from tests.integration.api_world import World, build_world, cheap_password_hashing
 
 
-@pytest.fixture
-def world(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
-    cheap_password_hashing(monkeypatch)
-    return build_world(store, tmp_path)
-
-
 def test_only_hashes_are_stored(world: World) -> None:
     with world.store.read() as conn:
         hashes = list(conn.scalars(select(app_user.c.password_hash)))

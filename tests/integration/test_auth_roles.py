@@ -37,12 +37,6 @@ FULL = {
 PUBLIC = {"PUB_AIR", "A_PUB"}
 
 
-@pytest.fixture
-def world(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
-    cheap_password_hashing(monkeypatch)
-    return build_world(store, tmp_path)
-
-
 def _visible(who: str | None) -> set[str]:
     return PUBLIC | FULL[who]
 

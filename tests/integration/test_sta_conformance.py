@@ -23,19 +23,15 @@ of where quantrac meets the specification and where it departs from it.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from quantrac.store.db import Store
 from tests.integration.api_world import (
     N_VALUES,
     STEP,
     T0,
     World,
-    build_world,
-    cheap_password_hashing,
 )
 
 STA = "/sta/v1.1"
@@ -89,12 +85,6 @@ DEG_C = {
     "definition": "http://qudt.org/vocab/unit#DegreeCelsius",
 }
 CO_UNIT = {"name": "microgram per normal cubic metre", "symbol": "µg/Nm3", "definition": "x"}
-
-
-@pytest.fixture
-def world(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
-    cheap_password_hashing(monkeypatch)
-    return build_world(store, tmp_path)
 
 
 # --- helpers ----------------------------------------------------------------------------------

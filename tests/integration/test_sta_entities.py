@@ -4,17 +4,15 @@ by @iot.id, deep insert — and who may see and change them."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from quantrac.api.sta.core import STORED_BASE
 from quantrac.store.db import Store
 from quantrac.store.schema import series, station
 from quantrac.store.schema_sta import sta_observed_property, sta_sensor
-from tests.integration.api_world import World, build_world, cheap_password_hashing
+from tests.integration.api_world import World
 
 STA = "/sta/v1.1"
 POINT = {"type": "Point", "coordinates": [105.84, 21.02]}
@@ -30,12 +28,6 @@ DEW = {
     "definition": "http://dbpedia.org/page/Dew_point",
     "description": "The temperature to which air must be cooled for dew to form.",
 }
-
-
-@pytest.fixture
-def world(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
-    cheap_password_hashing(monkeypatch)
-    return build_world(store, tmp_path)
 
 
 def call(

@@ -10,15 +10,12 @@ from __future__ import annotations
 import json
 import os
 import string
-from pathlib import Path
 from urllib.parse import quote
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from quantrac.store.db import Store
-from tests.integration.api_world import STATIONS, World, build_world, cheap_password_hashing
+from tests.integration.api_world import STATIONS, World
 
 STA = "/sta/v1.1"
 #: By default the same generated requests on every run (CI is never failed by chance); set
@@ -162,12 +159,6 @@ HIDDEN: dict[str | None, set[str]] = {
     "ent_b": {"A_OUT", "HG_WELL"},
     "hn": {"B_OUT", "HG_WELL"},
 }
-
-
-@pytest.fixture
-def world(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
-    cheap_password_hashing(monkeypatch)
-    return build_world(store, tmp_path)
 
 
 def test_generated_queries_are_answered_or_refused_never_a_server_error(world: World) -> None:

@@ -3,22 +3,14 @@ temporal, spatial), $select, nested $expand, $orderby, $top/$skip, $count, @iot.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from quantrac.store.db import Store
-from tests.integration.api_world import N_VALUES, World, build_world, cheap_password_hashing
+from tests.integration.api_world import N_VALUES, World
 
 STA = "/sta/v1.1"
 POLY = "geography'POLYGON((105 20, 106 20, 106 22, 105 22, 105 20))'"
-
-
-@pytest.fixture
-def world(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
-    cheap_password_hashing(monkeypatch)
-    return build_world(store, tmp_path)
 
 
 def get(world: World, path: str, who: str | None = "admin", status: int = 200) -> Any:

@@ -4,7 +4,6 @@ never a 201 and writes nothing)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,15 +11,9 @@ from sqlalchemy import func, select
 
 from quantrac.store.db import Store
 from quantrac.store.schema import audit_log, observation, observation_revision, raw_file
-from tests.integration.api_world import World, build_world, cheap_password_hashing
+from tests.integration.api_world import World
 
 STA = "/sta/v1.1"
-
-
-@pytest.fixture
-def world(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
-    cheap_password_hashing(monkeypatch)
-    return build_world(store, tmp_path)
 
 
 def call(
