@@ -3,6 +3,8 @@
 Every endpoint builds its query on these, so REST, SensorThings (incl. $expand and $count)
 and exports cannot disagree on who sees what. Public view = public, non-retired stations and,
 when `public_requires_approval` is on, only observations inside an approved review period.
+Retired stations and deleted series are gone for everybody; their data stay in the database
+(a retired series only stops: its history stays readable).
 """
 
 from __future__ import annotations
@@ -10,10 +12,10 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, FromClause, and_, exists, false, or_, select, true
 
 from quantrac.auth.principal import Principal
-from quantrac.store.schema import review_period, station
+from quantrac.store.schema import review_period, series, station
 
-#: Every function takes the station table or an alias of it (SensorThings builds its queries
-#: on fresh aliases so nested subqueries never correlate by accident).
+#: Every function takes the station (or series) table or an alias of it (SensorThings builds
+#: its queries on fresh aliases so nested subqueries never correlate by accident).
 St = FromClause
 
 
@@ -35,6 +37,18 @@ def public_station(st: St = station) -> ColumnElement[bool]:
 def visible_station(p: Principal, st: St = station) -> ColumnElement[bool]:
     """Stations the caller may know exist (retired ones are gone for everybody)."""
     return and_(st.c.retired_at.is_(None), or_(full_access(p, st), public_station(st)))
+
+
+def live_series(d: FromClause = series) -> ColumnElement[bool]:
+    """Series not deleted. Deleting a series (DELETE /Datastreams) hides it from every
+    answer and keeps its observations for the audit; a retired one (`quantrac series
+    retire`) has only stopped, and its history stays readable."""
+    return d.c.deleted_at.is_(None)
+
+
+def visible_series(p: Principal, d: FromClause = series, st: St = station) -> ColumnElement[bool]:
+    """For a query joining series `d` to its station `st`: the series the caller may know."""
+    return and_(live_series(d), visible_station(p, st))
 
 
 def approved(series_id: ColumnElement[int], time: ColumnElement[int]) -> ColumnElement[bool]:

@@ -292,7 +292,7 @@ def add_series(
 
 @series_app.command("retire")
 def retire_series_cmd(series_id: int) -> None:
-    """Stop a series (its data stays)."""
+    """Stop a series (its data stays readable)."""
     registry.retire_series(open_store(), series_id)
     console.print(f"[yellow]Đã ngừng series[/] {series_id}")
 

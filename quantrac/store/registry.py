@@ -333,12 +333,23 @@ def list_series(
         return list(conn.execute(q).mappings())
 
 
-def retire_series(store: Store, series_id: int) -> None:
-    """Stop a series (e.g. an analyser removed); its data stays readable."""
-    with store.write() as conn:
-        found = conn.execute(
-            update(series).where(series.c.id == series_id).values(retired_at=now_s())
-        )
+def retire_series(
+    store: Store, series_id: int, conn: Connection | None = None, *, delete: bool = False
+) -> None:
+    """Stop a series (e.g. an analyser removed): its data stays readable. With `delete`
+    (DELETE /Datastreams) it is also hidden from every answer of the API, its observations
+    kept in the database for the audit."""
+    now = now_s()
+    values = {"retired_at": now, "deleted_at": now} if delete else {"retired_at": now}
+
+    def run(c: Connection) -> None:
+        found = c.execute(update(series).where(series.c.id == series_id).values(**values))
         if found.rowcount == 0:
             raise ValidationError(f"no series with id {series_id}")
-        record_change(conn, "series", series_id)
+        record_change(c, "series", series_id)
+
+    if conn is not None:
+        run(conn)
+        return
+    with store.write() as c:
+        run(c)

@@ -110,7 +110,8 @@ series = Table(
     Column("method", String(64), nullable=False, server_default=""),
     Column("unit", String(32), nullable=False),
     Column("created_at", BigInteger, nullable=False),
-    Column("retired_at", BigInteger),
+    Column("retired_at", BigInteger),  # stopped: no new data, its history stays readable
+    Column("deleted_at", BigInteger),  # deleted (DELETE /Datastreams): hidden, data kept
     UniqueConstraint("station_id", "parameter_code", "method"),
 )
 

@@ -81,6 +81,37 @@ sta_historical_location = Table(
     Index(None, "station_id", "time"),
 )
 
+# A Location a client stored. A row with `station_id` holds that station's own Location's
+# words (its derived Location keeps the station's id and point); a row without one is a
+# free-standing Location (id 2³¹ + n), points only, like the features.
+sta_location = Table(
+    "sta_location",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("station_id", Integer, ForeignKey("station.id"), unique=True),
+    Column("name", String(255)),
+    Column("description", Text),
+    Column("encoding_type", String(255)),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("properties", Text),
+    Column("created_by", String(128), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+# The Locations a Thing was given explicitly (by API id: a station's own Location or a stored
+# one), the first (`position` 0) being where the station's point is taken from. A Thing without
+# rows here has one Location: its own point.
+sta_thing_location = Table(
+    "sta_thing_location",
+    metadata,
+    Column("station_id", Integer, ForeignKey("station.id"), primary_key=True),
+    Column("location_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("position", Integer, nullable=False),
+    Index(None, "location_id"),
+)
+
 # What a client said about a series beyond the registry: its Sensor, its ObservedProperty in
 # the client's words, its name and description. No row: everything is derived.
 sta_datastream = Table(
@@ -105,6 +136,31 @@ sta_observation_foi = Table(
     Column("time", BigInteger, primary_key=True, autoincrement=False),
     Column("foi_id", Integer, ForeignKey("sta_feature_of_interest.id"), nullable=False),
     Index(None, "foi_id"),
+)
+
+# When an observation's result was made and for when it is valid, as a SensorThings client
+# sent them (`resultTime`, `validTime`): few observations have them, so they live here,
+# keyed like `observation`, rather than in every row of it.
+sta_observation_time = Table(
+    "sta_observation_time",
+    metadata,
+    Column("series_id", Integer, primary_key=True, autoincrement=False),
+    Column("time", BigInteger, primary_key=True, autoincrement=False),
+    Column("result_time", BigInteger),
+    Column("valid_from", BigInteger),
+    Column("valid_to", BigInteger),
+)
+
+# An observation whose phenomenonTime was corrected moved to another key; its old @iot.id
+# (series · 2³² + old time) still names it through this row, unless an observation is stored
+# at the old time again.
+sta_observation_moved = Table(
+    "sta_observation_moved",
+    metadata,
+    Column("series_id", Integer, primary_key=True, autoincrement=False),
+    Column("old_time", BigInteger, primary_key=True, autoincrement=False),
+    Column("new_time", BigInteger, nullable=False),
+    Index(None, "series_id", "new_time"),
 )
 
 series_observation_count = Table(

@@ -150,7 +150,12 @@ def apply_series(
         if d["station"] not in ids.stations:
             raise ValidationError("series of a station not sent", [("station", d["station"])])
         station_id = ids.stations[d["station"]]
-        values = {"unit": d["unit"], "created_at": d["created_at"], "retired_at": d["retired_at"]}
+        values = {
+            "unit": d["unit"],
+            "created_at": d["created_at"],
+            "retired_at": d["retired_at"],
+            "deleted_at": d.get("deleted_at"),  # absent from a node of an older release
+        }
         nat = mapped.get(str(d["id"]))
         if nat is None:
             nat = conn.scalar(

@@ -99,6 +99,7 @@ def series_rows(
                     "unit": r["unit"],
                     "created_at": r["created_at"],
                     "retired_at": r["retired_at"],
+                    "deleted_at": r["deleted_at"],
                 }
             )
             station_ids.add(int(r["station_id"]))

@@ -152,9 +152,13 @@ def test_datastream_deep_insert_stores_inline_sensor_and_observed_property(world
         call(world, "GET", f"/Datastreams({other['@iot.id']})/Sensor")["@iot.id"]
         == sensor["@iot.id"]
     )
-    # in use: not deleted, data are never deleted with their description
-    call(world, "DELETE", f"/Sensors({sensor['@iot.id']})", status=409)
-    call(world, "DELETE", f"/ObservedProperties({op['@iot.id']})", status=409)
+    # in use: deleted with their Datastreams, which are retired (observations kept:
+    # test_sta_retire.py)
+    call(world, "DELETE", f"/Sensors({sensor['@iot.id']})", status=200)
+    for gone in (ds, other):
+        call(world, "GET", f"/Datastreams({gone['@iot.id']})", status=404)
+    call(world, "DELETE", f"/ObservedProperties({op['@iot.id']})", status=200)
+    call(world, "GET", f"/ObservedProperties({op['@iot.id']})", status=404)
 
 
 def test_invalid_datastreams_create_nothing(world: World) -> None:
@@ -565,3 +569,70 @@ def test_province_staff_change_only_what_their_stations_use(world: World) -> Non
     # A_PUB (public, Hà Nội): Tuyên Quang staff see the sensor but may not change it
     call(world, "PATCH", f"/Sensors({sensor['@iot.id']})", {"name": "x"}, who="tq", status=403)
     call(world, "PATCH", f"/Sensors({sensor['@iot.id']})", {"name": "x"}, who="hn")
+
+
+# --- Locations --------------------------------------------------------------------------------
+STORE = {"type": "Point", "coordinates": [106.7, 10.8]}
+IN_THE_SOUTH = "geography'POLYGON((106 10, 107 10, 107 11, 106 11, 106 10))'"
+
+
+def test_a_stored_location_is_seen_with_the_things_it_serves(world: World) -> None:
+    """A free Location is metadata anyone sees; once linked, only those who see one of its
+    Things see it — and through it, only the Things they may see."""
+    loc = call(
+        world,
+        "POST",
+        "/Locations",
+        {"name": "Kho mẫu", "description": "sample store", "location": STORE,
+         "encodingType": "application/geo+json", "properties": {"floor": 2}},
+        who="admin",
+        status=201,
+    )  # fmt: skip
+    lid = loc["@iot.id"]
+    assert lid > STORED_BASE and loc["properties"] == {"floor": 2}
+    assert call(world, "GET", f"/Locations({lid})", who="citizen")["name"] == "Kho mẫu"
+    # B_OUT (restricted, another province) moves there: its own Location gives way
+    call(world, "PATCH", "/Things(4)", {"Locations": [{"@iot.id": lid}]}, who="admin")
+    for who in ("citizen", "hn", "ent_a"):
+        call(world, "GET", f"/Locations({lid})", who=who, status=404)
+        found = call(world, "GET", f"/Locations?$filter=geo.intersects(location, {IN_THE_SOUTH})",
+                     who=who)  # fmt: skip
+        assert found["value"] == []
+    call(world, "GET", "/Locations(4)", who="admin", status=404)
+    found = call(world, "GET", f"/Locations?$filter=geo.intersects(location, {IN_THE_SOUTH})",
+                 who="admin")  # fmt: skip
+    assert [x["@iot.id"] for x in found["value"]] == [lid]
+    moved = call(world, "GET", "/Things(4)/HistoricalLocations", who="admin")["value"]
+    assert len(moved) == 2  # registered, then the move
+    # PUB_AIR shares it: the public sees the Location and PUB_AIR there, never B_OUT
+    call(world, "PATCH", "/Things(1)", {"Locations": [{"@iot.id": lid}]}, who="admin")
+    things = call(world, "GET", f"/Locations({lid})/Things", who="citizen")["value"]
+    assert [t["@iot.id"] for t in things] == [1]
+    expanded = call(world, "GET", f"/Locations({lid})?$expand=Things", who="admin")["Things"]
+    assert sorted(t["@iot.id"] for t in expanded) == [1, 4]
+    listed = call(world, "GET", "/Things?$expand=Locations($select=id)", who="citizen")["value"]
+    assert {t["@iot.id"]: [x["@iot.id"] for x in t["Locations"]] for t in listed}[1] == [lid]
+    assert all(t["@iot.id"] != 4 for t in listed)
+    # moving the Location moves both stations; deleting it leaves them without a point
+    call(world, "PATCH", f"/Locations({lid})",
+         {"location": {"type": "Point", "coordinates": [106.71, 10.81]}}, who="admin")  # fmt: skip
+    with world.store.read() as conn:
+        q = select(station.c.id, station.c.longitude).where(station.c.id.in_([1, 4]))
+        points = {sid: lon for sid, lon in conn.execute(q)}
+    assert points == {1: 106.71, 4: 106.71}
+    call(world, "DELETE", f"/Locations({lid})", who="hn", status=403)  # B_OUT is not theirs
+    call(world, "DELETE", f"/Locations({lid})", who="admin")
+    assert call(world, "GET", "/Things(4)/Locations", who="admin")["value"] == []
+    with world.store.read() as conn:
+        assert conn.scalar(select(station.c.latitude).where(station.c.id == 4)) is None
+
+
+def test_only_staff_write_locations(world: World) -> None:
+    body = {"name": "x", "location": STORE}
+    call(world, "POST", "/Locations", body, who="ent_a", status=403)
+    call(world, "POST", "/Locations", body, who="citizen", status=403)
+    call(world, "POST", "/Locations", body, who=None, status=401)
+    call(world, "PATCH", "/Things(4)", {"Locations": [{"@iot.id": 1}]}, who="hn", status=404)
+    call(world, "PATCH", "/Things(1)", {"Locations": [{"@iot.id": 4}]}, who="hn", status=422)
+    call(world, "PATCH", "/Locations(1)", {"location": {"type": "Polygon", "coordinates": []}},
+         status=422)  # fmt: skip

@@ -232,7 +232,9 @@ def test_registry_changes_need_staff_in_scope(world: World) -> None:
         {"name": "x", "properties": {"medium": "ambient_air", "admin_unit": "79"}},
         status=403,
     )  # Hà Nội staff adding in Hồ Chí Minh City
-    call(world, "POST", "/Things", {"name": "x"}, status=422)
+    plain = call(world, "POST", "/Things", {"name": "x"}, status=201)  # no medium: "other"
+    assert plain["properties"]["medium"] == "other"
+    call(world, "POST", "/Things", {"name": "y", "properties": {"medium": "lava"}}, status=422)
     call(
         world,
         "POST",
@@ -269,14 +271,16 @@ def test_registry_changes_need_staff_in_scope(world: World) -> None:
         "POST",
         "/Locations",
         {"location": {"type": "Point", "coordinates": [1, 2]}},
-        status=422,
+        status=400,  # a Location needs a name
     )
     pm = call(world, "POST", "/ObservedProperties", {"name": "PM 2.5", "definition": "d"})
     assert isinstance(pm["@iot.id"], int) and pm["properties"] == {"parameter": "PM25"}
     dew = call(world, "POST", "/ObservedProperties", {"name": "Dew point", "definition": "d"})
     assert "properties" not in dew  # outside the catalogue: stored, but no Datastream can use it
     call(world, "POST", "/ObservedProperties", {"name": "no definition"}, status=400)
-    call(world, "DELETE", "/Datastreams(1)", status=409)  # holds data: kept
+    call(world, "DELETE", "/Datastreams(1)", who="ent_a", status=403)
+    call(world, "DELETE", "/Datastreams(1)", status=200)  # retired: its observations are kept
+    call(world, "GET", "/Datastreams(1)", status=404)
     call(world, "DELETE", "/HistoricalLocations(1)", status=405)
     call(world, "DELETE", "/Things(1)", who="ent_a", status=403)
     call(world, "DELETE", "/Things(1)", status=200)
@@ -286,26 +290,33 @@ def test_registry_changes_need_staff_in_scope(world: World) -> None:
     assert r.status_code == 400
 
 
-def test_a_station_has_one_location_named_after_it(world: World) -> None:
-    """Nothing is dropped or renamed behind the caller's back: a second Location is refused,
-    and a Location's name stays its Thing's (the station's) name."""
+def test_a_thing_keeps_every_location_it_is_given(world: World) -> None:
+    """Nothing is dropped or renamed behind the caller's back: a Thing keeps all its
+    Locations (the station's point is the first one's), a Location keeps its own name."""
     two = {**THING, "Datastreams": []}
-    two["Locations"] = [*THING["Locations"], {**THING["Locations"][0], "name": "second"}]
-    body = call(world, "POST", "/Things", two, status=422)
-    assert "one Location" in body["message"]
-    assert (
-        call(world, "GET", "/Things?$filter=properties/code eq 'HN_CG'", status=200)["value"] == []
-    )
-    body = call(world, "PATCH", "/Things(1)", {"Locations": [{"@iot.id": 1}, {"@iot.id": 3}]},
-                status=422)  # fmt: skip
-    assert "one Location" in body["message"]
-    before = call(world, "GET", "/Things(1)", status=200)["name"]
-    body = call(world, "PATCH", "/Locations(1)", {"name": "đổi tên"}, status=422)
-    assert "rename the Thing" in body["message"]
-    assert call(world, "GET", "/Things(1)", status=200)["name"] == before
-    # The same name, as a PUT of the whole Location sends it, is fine.
-    call(world, "PATCH", "/Locations(1)", {"name": before, "description": "số 1"}, status=200)
-    assert call(world, "GET", "/Locations(1)", status=200)["description"] == "số 1"
+    two["Locations"] = [
+        *THING["Locations"],
+        {**THING["Locations"][0], "name": "second", "location": {"type": "Point",
+                                                               "coordinates": [105.8, 21.0]}},
+    ]  # fmt: skip
+    tid = call(world, "POST", "/Things", two)["@iot.id"]
+    locs = call(world, "GET", f"/Things({tid})/Locations?$orderby=name", status=200)["value"]
+    assert [loc["name"] for loc in locs] == ["CG", "second"]
+    assert {loc["encodingType"] for loc in locs} == {"application/geo+json"}
+    station = world.client.get("/api/v1/stations/HN_CG", headers=world.h("hn")).json()
+    assert (station["longitude"], station["latitude"]) == (105.79, 21.03)
+    # one Location shared by two Things: each answers it, and it answers both
+    call(world, "PATCH", "/Things(1)", {"Locations": [{"@iot.id": locs[1]["@iot.id"]}]}, status=200)
+    things = call(world, "GET", f"/Locations({locs[1]['@iot.id']})/Things", status=200)["value"]
+    assert sorted(t["@iot.id"] for t in things) == [1, tid]
+    expanded = call(world, "GET", "/Things(1)?$expand=Locations", status=200)["Locations"]
+    assert [loc["name"] for loc in expanded] == ["second"]
+    # a station's own Location takes a name of its own; the Thing keeps its name
+    before = call(world, "GET", "/Things(2)", status=200)["name"]
+    call(world, "PATCH", "/Locations(2)", {"name": "đổi tên", "encodingType": "text/plain"},
+         status=200)  # fmt: skip
+    assert call(world, "GET", "/Locations(2)", status=200)["name"] == "đổi tên"
+    assert call(world, "GET", "/Things(2)", status=200)["name"] == before
 
 
 def test_a_value_the_registry_model_refuses_is_a_422(world: World) -> None:
@@ -317,13 +328,3 @@ def test_a_value_the_registry_model_refuses_is_a_422(world: World) -> None:
         assert answer["problems"][0]["where"] == "medium"
 
 
-def test_a_location_encoding_other_than_geojson_is_refused_not_dropped(world: World) -> None:
-    for sent in ("application/geo+json", "application/vnd.geo+json", "x#GeoJSON"):
-        call(world, "PATCH", "/Locations(1)", {"encodingType": sent}, status=200)
-    body = call(world, "PATCH", "/Locations(1)", {"encodingType": "text/plain"}, status=422)
-    assert body["problems"][0]["where"] == "Location.encodingType"
-    thing = {**THING, "Datastreams": []}
-    thing["Locations"] = [{**THING["Locations"][0], "encodingType": "image/png"}]
-    assert call(world, "POST", "/Things", thing, status=422)["problems"][0]["where"] == (
-        "Locations[0].encodingType"
-    )

@@ -35,7 +35,7 @@ from sqlalchemy import (
 )
 
 from quantrac.auth.principal import Principal
-from quantrac.auth.scope import full_access, visible_station
+from quantrac.auth.scope import full_access, visible_series
 from quantrac.store.observations import MAX_TIME, MIN_TIME
 from quantrac.store.schema import observation, review_period, series, station
 from quantrac.store.schema_sta import series_observation_count
@@ -99,7 +99,7 @@ def visible_parts(
         for fn, label in ((func.min, "first"), (func.max, "last")):
             bound = select(fn(o.c.time)).where(o.c.series_id == d.c.id).scalar_subquery()
             cols.append(case((full, None), else_=bound).label(label))
-    q = select(*cols).select_from(froms).where(visible_station(p, s))
+    q = select(*cols).select_from(froms).where(visible_series(p, d, s))
     if series_ids is not None:
         q = q.where(d.c.id.in_(list(series_ids)))
     if station_ids is not None:

@@ -15,7 +15,7 @@ from sqlalchemy import select, tuple_
 from quantrac.api.queries.stations import province_keys
 from quantrac.api.timeparse import iso_many
 from quantrac.auth.principal import Principal
-from quantrac.auth.scope import visible_observation
+from quantrac.auth.scope import live_series, visible_observation
 from quantrac.catalog import get_catalog
 from quantrac.store.db import Store
 from quantrac.store.schema import observation, sample, sample_result, series, station
@@ -64,7 +64,7 @@ def observation_chunks(
         )
         .join(series, series.c.id == o.series_id)
         .join(station, station.c.id == series.c.station_id)
-        .where(visible_observation(p, o.series_id, o.time, requires_approval))
+        .where(visible_observation(p, o.series_id, o.time, requires_approval), live_series())
         .order_by(o.series_id, o.time)
         .limit(chunk)
     )

@@ -23,7 +23,7 @@ from quantrac.api.queries.fast import fetch_all
 from quantrac.api.queries.stations import province_keys
 from quantrac.api.timeparse import iso
 from quantrac.auth.principal import Principal
-from quantrac.auth.scope import approved, full_access, visible_station
+from quantrac.auth.scope import approved, full_access, visible_series
 from quantrac.catalog import get_catalog
 from quantrac.store.observations import MAX_TIME
 from quantrac.store.schema import observation, review_period, series, station
@@ -62,7 +62,7 @@ def latest_query(
         s.c.code, s.c.name, s.c.medium, s.c.kind, s.c.latitude, s.c.longitude,
         s.c.admin_unit_key, d.c.parameter_code, d.c.unit,
     )  # fmt: skip
-    where = [visible_station(p, s)]
+    where = [visible_series(p, d, s)]
     if medium:
         where.append(s.c.medium == get_catalog().media.get(medium).code)
     if province:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, select
 
 from quantrac.auth.principal import Principal
-from quantrac.auth.scope import full_access, visible_station
+from quantrac.auth.scope import full_access, live_series, visible_series, visible_station
 from quantrac.catalog import get_catalog
 from quantrac.catalog.text import nearest
 from quantrac.errors import UnknownParameter, UnknownStation
@@ -119,7 +119,7 @@ def series_ref(conn: Connection, p: Principal, code: str, parameter: str) -> Ser
     rows = list(
         conn.execute(
             select(series.c.id, series.c.parameter_code, series.c.method, series.c.unit)
-            .where(series.c.station_id == st["id"])
+            .where(series.c.station_id == st["id"], live_series())
             .order_by(series.c.method)
         )
     )
@@ -144,7 +144,7 @@ def series_by_id(conn: Connection, p: Principal, series_id: int) -> SeriesRef:
     row = conn.execute(
         select(series.c.id, series.c.parameter_code, series.c.method, series.c.unit, station.c.code)
         .join(station, station.c.id == series.c.station_id)
-        .where(series.c.id == series_id, visible_station(p))
+        .where(series.c.id == series_id, visible_series(p))
     ).first()
     if row is None:
         from quantrac.api.errors import not_found
@@ -185,7 +185,7 @@ def list_series(
     q = (
         select(*cols)
         .join(station, station.c.id == series.c.station_id)
-        .where(visible_station(p))
+        .where(visible_series(p))
         .order_by(station.c.code, series.c.parameter_code, series.c.method)
     )
     if station_code:

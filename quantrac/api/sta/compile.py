@@ -313,6 +313,10 @@ class Compiler:
         """(key, longitude, latitude) of every point of a kind: station points by station
         id; FeaturesOfInterest by their id (stations' points and stored features). Which of
         them the caller may see is decided by the query the resulting IN (…) joins."""
+        if source == "location" and source not in self._coords:
+            from quantrac.api.sta.views_locations import location_points
+
+            self._coords[source] = location_points(self.conn)
         if source not in self._coords:
             s = station.c
             rows = list(

@@ -5,7 +5,8 @@ Ids. Entities derived from the registry keep the registry's id (station, series)
 client stored in the `sta_*` tables (schema_sta.py) get `STORED_BASE + row id`: 2³¹ lies above
 every 32-bit station and series id, so the two kinds never collide and both stay exact in
 JavaScript. Stored ObservedProperties are plain integers (catalogue ones are text codes).
-An Observation's id packs its primary key: `series_id · 2³² + epoch seconds`.
+An Observation's id packs its primary key: `series_id · 2³² + epoch seconds`; after its
+phenomenonTime is corrected it answers under its new id, and the old one still finds it.
 """
 
 from __future__ import annotations
@@ -127,3 +128,24 @@ def observation_id(series_id: int, time: int) -> int:
 
 def split_observation_id(value: int) -> tuple[int, int]:
     return divmod(value, OBS_ID_SHIFT)
+
+
+def current_time(series_id: int, time: int) -> Any:
+    """The time an Observation id names now (SQL, evaluated once per query): its own when an
+    observation is stored there, else the time it was moved to when its phenomenonTime was
+    corrected (`sta_observation_moved`), else its own (found nowhere)."""
+    from sqlalchemy import case, exists, func
+
+    from quantrac.store.schema import observation
+    from quantrac.store.schema_sta import sta_observation_moved
+
+    ob = observation.alias()
+    mv = sta_observation_moved.alias()
+    here = exists(select(ob.c.time).where(ob.c.series_id == series_id, ob.c.time == time))
+    moved = (
+        select(mv.c.new_time)
+        .where(mv.c.series_id == series_id, mv.c.old_time == time)
+        .scalar_subquery()
+    )
+    own = literal(time, BigInteger)
+    return case((here, own), else_=func.coalesce(moved, own))

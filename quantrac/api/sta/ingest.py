@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, select
 
 from quantrac.api.errors import ApiError
+from quantrac.auth.scope import live_series
 from quantrac.pipeline.standardize import Reading
 from quantrac.store.db import Store
 from quantrac.store.observations import MAX_TIME, MIN_TIME
@@ -43,8 +44,13 @@ class Target:
     located: bool
 
 
-#: One observation as sent: (JSON path, datastream id, time, result, device status, feature).
-Item = tuple[str, Any, Any, Any, Any, Any]
+#: One observation as sent: (JSON path, datastream id, time, result, device status, feature,
+#: resultTime, validTime).
+Item = tuple[str, Any, Any, Any, Any, Any, Any, Any]
+
+#: (resultTime, validTime start, validTime end) of one observation, epoch seconds or None.
+Times = tuple[int | None, int | None, int | None]
+NO_TIMES: Times = (None, None, None)
 
 
 @dataclass
@@ -55,6 +61,8 @@ class Parsed:
     problems: list[tuple[str, str]]
     #: per reading: its FeatureOfInterest as sent (a link, an object) or None, and its path
     features: list[tuple[str, Any]] = field(default_factory=list)
+    #: per reading: its resultTime and validTime, when sent
+    times: list[Times] = field(default_factory=list)
 
 
 def link_id(value: Any) -> Any:
@@ -99,7 +107,8 @@ def targets(conn: Connection, ids: set[int]) -> dict[int, Target]:
             station.c.latitude.is_not(None) & station.c.longitude.is_not(None),
         )
         .join(station, station.c.id == series.c.station_id)
-        .where(series.c.id.in_(sorted(ids)), station.c.retired_at.is_(None))
+        # a retired series (a deleted Datastream) takes no new observations: "no Datastream"
+        .where(series.c.id.in_(sorted(ids)), station.c.retired_at.is_(None), live_series())
     ).all()
     return {r[0]: Target(*r[:-1], bool(r[-1])) for r in rows}
 
@@ -126,7 +135,16 @@ class _Builder:
             status = params["device_status"]
         feature = doc.get("FeatureOfInterest")
         self.items.append(
-            (where, ds, doc.get("phenomenonTime"), doc.get("result"), status, feature)
+            (
+                where,
+                ds,
+                doc.get("phenomenonTime"),
+                doc.get("result"),
+                status,
+                feature,
+                doc.get("resultTime"),
+                doc.get("validTime"),
+            )
         )
 
     def data_array(self, doc: Any, where: str) -> None:
@@ -149,12 +167,19 @@ class _Builder:
             self.problem(f"{where}.dataArray@iot.count", f"says {declared}, found {len(rows)}")
         ti, ri = comps.index("phenomenonTime"), comps.index("result")
         fi = comps.index("FeatureOfInterest/id") if "FeatureOfInterest/id" in comps else None
+        rti = comps.index("resultTime") if "resultTime" in comps else None
+        vti = comps.index("validTime") if "validTime" in comps else None
         for j, row in enumerate(rows):
             if not isinstance(row, list) or len(row) != len(comps):
                 self.problem(f"{where}.dataArray[{j}]", f"needs {len(comps)} values")
                 continue
             feature = None if fi is None else {"@iot.id": row[fi]}
-            self.items.append((f"{where}.dataArray[{j}]", ds, row[ti], row[ri], None, feature))
+            result_time = None if rti is None else row[rti]
+            valid_time = None if vti is None else row[vti]
+            self.items.append(
+                (f"{where}.dataArray[{j}]", ds, row[ti], row[ri], None, feature, result_time,
+                 valid_time)
+            )  # fmt: skip
 
 
 def parse_body(data: bytes) -> tuple[list[Item], list[tuple[str, str]]]:
@@ -187,7 +212,8 @@ def readings_of(conn: Connection, items: list[Item], problems: list[tuple[str, s
     readings: list[Reading] = []
     keys: list[tuple[int, int]] = []
     features: list[tuple[str, Any]] = []
-    for where, ds, raw_time, result, status, feature in items:
+    times: list[Times] = []
+    for where, ds, raw_time, result, status, feature, result_time, valid_time in items:
         target = found.get(ds) if isinstance(ds, int) and not isinstance(ds, bool) else None
         if target is None:
             problems.append((f"{where}.Datastream", f"no Datastream {ds!r}"))
@@ -229,6 +255,9 @@ def readings_of(conn: Connection, items: list[Item], problems: list[tuple[str, s
         if status is not None and not (isinstance(status, int) and 0 <= status <= 99):
             problems.append((f"{where}.parameters.device_status", "an integer 0…99"))
             continue
+        extra = _times(result_time, valid_time, where, problems)
+        if extra is None:
+            continue
         readings.append(
             Reading(
                 target.station_code,
@@ -242,7 +271,32 @@ def readings_of(conn: Connection, items: list[Item], problems: list[tuple[str, s
         )
         keys.append((target.series_id, int(when.timestamp())))
         features.append((where, feature))
-    return Parsed(readings, keys, found, problems, features)
+        times.append(extra)
+    return Parsed(readings, keys, found, problems, features, times)
+
+
+def _times(
+    result_time: Any, valid_time: Any, where: str, problems: list[tuple[str, str]]
+) -> Times | None:
+    """resultTime (an instant) and validTime (an interval start/end), or None after
+    reporting what is wrong with them."""
+    rt = None
+    if result_time is not None:
+        at = _time(result_time)
+        if at is None:
+            problems.append((f"{where}.resultTime", f"{result_time!r} is not an ISO 8601 instant "
+                             "with an offset"))  # fmt: skip
+            return None
+        rt = int(at.timestamp())
+    if valid_time is None:
+        return (rt, None, None)
+    parts = valid_time.split("/") if isinstance(valid_time, str) else []
+    ends = [_time(p) for p in parts] if len(parts) == 2 else []
+    if len(ends) != 2 or ends[0] is None or ends[1] is None or ends[0] > ends[1]:
+        problems.append((f"{where}.validTime", f"{valid_time!r} is not an ISO 8601 interval "
+                         "start/end (e.g. 2026-03-01T00:00:00Z/2026-03-02T00:00:00Z)"))  # fmt: skip
+        return None
+    return (rt, int(ends[0].timestamp()), int(ends[1].timestamp()))
 
 
 def parse(conn: Connection, data: bytes) -> Parsed:

@@ -3,7 +3,7 @@
 | entity set          | rows                                               | @iot.id           |
 |---------------------|----------------------------------------------------|-------------------|
 | Things              | station                                            | station id        |
-| Locations           | station with coordinates                           | station id        |
+| Locations           | located station; sta_location (+ sta_thing_location) | station / 2³¹ + n |
 | HistoricalLocations | located station; sta_historical_location           | station / 2³¹ + n |
 | FeaturesOfInterest  | located station's point; sta_feature_of_interest   | station / 2³¹ + n |
 | Datastreams         | series (+ sta_datastream: Sensor, words, name)     | series id         |
@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, literal
 
 from quantrac.api.sta import views as v
+from quantrac.api.sta import views_locations as vl
 from quantrac.api.sta import views_stored as vs
 from quantrac.api.sta.core import (
     GEOJSON,
@@ -34,6 +35,7 @@ from quantrac.api.sta.core import (
     Prop,
     StaScope,
     View,
+    current_time,
     iso,
     observation_id,
     point,
@@ -56,19 +58,21 @@ def _nav(target: str, many: bool, src: str, dst: str) -> Nav:
 SETS: dict[str, EntitySet] = {
     "Things": EntitySet(
         "Things", "Thing",
-        {"Locations": _nav("Locations", True, "station_id", "station_id"),
+        {"Locations": _nav("Locations", True, "station_id", "thing"),
          "HistoricalLocations": _nav("HistoricalLocations", True, "station_id", "station_id"),
          "Datastreams": _nav("Datastreams", True, "station_id", "station_id")},
-        lambda sc: v.station_view("Things", sc, located=False), v.thing_json),
+        vl.thing_view, v.thing_json,
+        extra={"keyed": {"location": vl.thing_view_by_location}}),
     "Locations": EntitySet(
         "Locations", "Location",
-        {"Things": _nav("Things", True, "station_id", "station_id"),
+        {"Things": _nav("Things", True, "id", "location"),
          "HistoricalLocations": _nav("HistoricalLocations", True, "station_id", "station_id")},
-        lambda sc: v.station_view("Locations", sc, located=True), v.location_json),
+        vl.location_view, vl.location_json,
+        extra={"keyed": {"thing": vl.location_view_by_thing}}),
     "HistoricalLocations": EntitySet(
         "HistoricalLocations", "HistoricalLocation",
         {"Thing": _nav("Things", False, "station_id", "station_id"),
-         "Locations": _nav("Locations", True, "station_id", "station_id")},
+         "Locations": _nav("Locations", True, "station_id", "thing")},
         vs.historical_location_view, vs.historical_location_json,
         readonly_reason="this HistoricalLocation is the station's registered location; "
         "change the Thing's Location (a new HistoricalLocation is recorded)"),
@@ -127,7 +131,7 @@ def id_clause(es: EntitySet, view: View, ident: Any) -> ColumnElement[bool]:
         if not isinstance(ident, int) or ident < 0:
             return literal(False)  # type: ignore[return-value]
         sid, t = split_observation_id(ident)
-        return and_(view.keys["series_id"] == sid, view.props["_time"].sql == t)
+        return and_(view.keys["series_id"] == sid, view.props["_time"].sql == current_time(sid, t))
     if es.name == "ObservedProperties":
         if isinstance(ident, str):
             return view.keys["code"] == ident

@@ -38,7 +38,7 @@ from quantrac.api.sta.odata import Expand, Options, bad
 #: The properties each entity set has in its JSON (for $select checks).
 PROPERTIES: dict[str, tuple[str, ...]] = {
     "Things": ("name", "description", "properties"),
-    "Locations": ("name", "description", "encodingType", "location"),
+    "Locations": ("name", "description", "encodingType", "location", "properties"),
     "HistoricalLocations": ("time",),
     "FeaturesOfInterest": ("name", "description", "encodingType", "feature", "properties"),
     "Datastreams": ("name", "description", "observationType", "unitOfMeasurement",
@@ -63,8 +63,11 @@ class Reader:
         self.compiler = Compiler(self.scope, self.conn)
 
     # --- building blocks ---------------------------------------------------------------------
-    def view(self, es: EntitySet) -> View:
-        return es.build(self.scope)
+    def view(self, es: EntitySet, key: str | None = None) -> View:
+        """The set's view; with `key`, one whose `keys[key]` is a column to group by even
+        where the link is many-to-many (Things and Locations)."""
+        keyed = es.extra.get("keyed", {}).get(key) if key is not None else None
+        return (keyed or es.build)(self.scope)
 
     def filtered(self, es: EntitySet, view: View, opts: Options) -> Any:
         q = view.select()
@@ -272,7 +275,7 @@ class Reader:
     ) -> None:
         found: dict[Any, Mapping[str, Any]] = {}
         if keys:
-            view = self.view(target)
+            view = self.view(target, dst)
             q = self.filtered(target, view, opts).add_columns(view.keys[dst].label("_k"))
             for r in self.conn.execute(q.where(view.match_any(dst, keys))).mappings():
                 found.setdefault(r["_k"], r)
@@ -302,7 +305,7 @@ class Reader:
         if opts.count and keys:
             counts = self._expanded_counts(target, dst, keys, opts)
         if keys and top > 0:
-            view = self.view(target)
+            view = self.view(target, dst)
             key_col = view.keys[dst]
             q = self.filtered(target, view, opts).where(view.match_any(dst, keys))
             rn = (
@@ -340,7 +343,7 @@ class Reader:
         if target.name == "Observations" and dst == "series_id":
             ids = [k for k in keys if isinstance(k, int)]
             return counting.observations(self, opts, series_ids=ids, budget=False)
-        view = self.view(target)
+        view = self.view(target, dst)
         q = self.filtered(target, view, opts).where(view.match_any(dst, keys))
         return counting.grouped(self, q, view.keys[dst])
 

@@ -1,4 +1,4 @@
-"""Entity sets that sit directly on the registry: Things and Locations (stations),
+"""Entity sets that sit directly on the registry: Things (stations),
 Datastreams (series) and Observations, with their JSON.
 
 Each use of a set in a query is a `View` on fresh table aliases carrying the caller's scope
@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, exists, func, literal, null, select, tuple_
+from sqlalchemy import String, and_, case, cast, exists, func, literal, select, tuple_
 
 from quantrac.api.sta.core import (
-    GEOJSON,
     OBS_ID_SHIFT,
     OM_MEASUREMENT,
     Prop,
@@ -26,9 +25,9 @@ from quantrac.api.sta.core import (
     stored,
     stored_row,
 )
-from quantrac.auth.scope import visible_observation, visible_station
+from quantrac.auth.scope import live_series, visible_observation, visible_series, visible_station
 from quantrac.store.schema import observation, organization, parameter, series, station
-from quantrac.store.schema_sta import sta_datastream, sta_observation_foi
+from quantrac.store.schema_sta import sta_datastream, sta_observation_foi, sta_observation_time
 
 THING_PROPERTIES = (
     "code", "kind", "medium", "admin_unit", "owner", "network", "visibility", "regulation",
@@ -36,22 +35,17 @@ THING_PROPERTIES = (
 )  # fmt: skip
 
 
-# --- stations: Things and Locations ------------------------------------------------------------
-def station_view(name: str, scope: StaScope, *, located: bool) -> View:
+# --- stations: Things -------------------------------------------------------------------------
+def station_view(name: str, scope: StaScope) -> View:
     s = station.alias()
     org = organization.alias()
     froms = s.outerjoin(org, org.c.id == s.c.owner_id)
     where = [visible_station(scope.principal, s)]
-    if located:
-        where += [s.c.latitude.is_not(None), s.c.longitude.is_not(None)]
     props: dict[str, Prop] = {
         "id": Prop(s.c.id, "num"),
         "name": Prop(s.c.name, "str"),
         "description": Prop(func.coalesce(s.c.notes, ""), "str"),
     }
-    if located:  # a Location's own properties (a Thing reaches them as Locations/…)
-        props["location"] = Prop(s.c.id, "geom")
-        props["encodingType"] = Prop(literal(GEOJSON), "str")
     columns = {
         "code": s.c.code, "kind": s.c.kind, "medium": s.c.medium,
         "admin_unit": s.c.admin_unit_key, "owner": org.c.code, "network": s.c.network,
@@ -80,15 +74,6 @@ def thing_json(r: Mapping[str, Any], base: str) -> dict[str, Any]:
     }
 
 
-def location_json(r: Mapping[str, Any], base: str) -> dict[str, Any]:
-    return {
-        "name": r["name"],
-        "description": r["p_address"] or r["name"],
-        "encodingType": GEOJSON,
-        "location": point(r["lat"], r["lon"]),
-    }
-
-
 # --- series: Datastreams ---------------------------------------------------------------------
 def datastream_view(scope: StaScope) -> View:
     d = series.alias()
@@ -101,7 +86,7 @@ def datastream_view(scope: StaScope) -> View:
         .join(pr, pr.c.code == d.c.parameter_code)
         .outerjoin(sd, sd.c.series_id == d.c.id)
     )
-    where = [visible_station(scope.principal, s)]
+    where = [visible_series(scope.principal, d, s)]  # a retired series is a deleted Datastream
     name = func.coalesce(sd.c.name, s.c.code + literal(" ") + d.c.parameter_code)
     description = func.coalesce(sd.c.description, pr.c.name_vi + literal(" – ") + s.c.name)
     # The Sensor: the stored one linked to the series, else the series' own (derived) one.
@@ -181,7 +166,8 @@ def observation_view(scope: StaScope) -> View:
     link = sta_observation_foi.alias()
     froms = o.join(d, d.c.id == o.c.series_id).join(s, s.c.id == d.c.station_id)
     where = [
-        visible_observation(scope.principal, o.c.series_id, o.c.time, scope.requires_approval, s)
+        visible_observation(scope.principal, o.c.series_id, o.c.time, scope.requires_approval, s),
+        live_series(d),  # a deleted (retired) Datastream's observations are kept, not shown
     ]
     oid = o.c.series_id * OBS_ID_SHIFT + o.c.time
     linked = (
@@ -191,15 +177,27 @@ def observation_view(scope: StaScope) -> View:
     )
     # The FeatureOfInterest: the one stored for this observation, else the station's point.
     foi_key = func.coalesce(stored(linked), d.c.station_id)
+    # resultTime and validTime, where a client sent them: looked up per answered row only
+    # (a count or a range scan never touches the table).
+    tm = sta_observation_time.alias()
+
+    def sent(column: str) -> Any:
+        return (
+            select(tm.c[column])
+            .where(tm.c.series_id == o.c.series_id, tm.c.time == o.c.time)
+            .scalar_subquery()
+        )
+
+    result_time, valid_from, valid_to = sent("result_time"), sent("valid_from"), sent("valid_to")
     props = {
         "id": Prop(oid, "num"),
         "phenomenonTime": Prop(o.c.time, "time"),
-        "resultTime": Prop(null(), "time"),
+        "resultTime": Prop(result_time, "time"),
         "result": Prop(o.c.value, "num"),
         "resultQuality/qc_flag": Prop(o.c.qc_flag, "num"),
         "parameters/qc_flag": Prop(o.c.qc_flag, "num"),
         "parameters/device_status": Prop(o.c.device_status, "num"),
-        "validTime": Prop(null(), "time"),
+        "validTime": Prop(valid_from, "time"),  # compared by its start
         "_time": Prop(o.c.time, "time"),
         "_series": Prop(o.c.series_id, "num"),
     }
@@ -212,6 +210,9 @@ def observation_view(scope: StaScope) -> View:
         o.c.device_status.label("device_status"),
         d.c.station_id.label("station_id"),
         foi_key.label("foi_key"),
+        result_time.label("result_time"),
+        valid_from.label("valid_from"),
+        valid_to.label("valid_to"),
     ]
     keys = {"id": oid, "series_id": o.c.series_id, "station_id": d.c.station_id, "foi_key": foi_key}
 
@@ -237,10 +238,13 @@ def observation_view(scope: StaScope) -> View:
 
 def observation_json(r: Mapping[str, Any], base: str) -> dict[str, Any]:
     reasons = [x for x in (r["qc_reasons"] or "").split("|") if x]
-    return {
+    doc = {
         "phenomenonTime": iso(r["time"]),
-        "resultTime": None,
+        "resultTime": iso(r["result_time"]),
         "result": r["value"],
         "resultQuality": {"qc_flag": r["qc_flag"], "qc_reasons": reasons},
         "parameters": {"device_status": r["device_status"], "qc_flag": r["qc_flag"]},
     }
+    if r["valid_from"] is not None:
+        doc["validTime"] = f"{iso(r['valid_from'])}/{iso(r['valid_to'])}"
+    return doc

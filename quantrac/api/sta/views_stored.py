@@ -42,7 +42,7 @@ from sqlalchemy import (
 
 from quantrac.api.sta.core import GEOJSON, Prop, StaScope, View, iso, point, stored
 from quantrac.auth.principal import Principal
-from quantrac.auth.scope import visible_station
+from quantrac.auth.scope import visible_series, visible_station
 from quantrac.store.schema import parameter, series, station
 from quantrac.store.schema_sta import (
     sta_datastream,
@@ -122,7 +122,7 @@ def sensor_view(scope: StaScope) -> View:
             .join(pr, pr.c.code == d.c.parameter_code)
             .outerjoin(sd, sd.c.series_id == d.c.id)
         )
-        .where(visible_station(p, s), sd.c.sensor_id.is_(None))
+        .where(visible_series(p, d, s), sd.c.sensor_id.is_(None))  # not of a retired series
     )
     x = sta_sensor.alias()
     rows = select(

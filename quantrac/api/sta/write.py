@@ -3,18 +3,23 @@
 | entity set          | POST, PATCH/PUT, DELETE by           | DELETE means                 |
 |---------------------|--------------------------------------|------------------------------|
 | Things              | staff                                | the station is retired       |
-| Locations           | staff (a station's point)            | the point is cleared         |
+| Locations           | staff                                | unlinked; a Thing keeps others |
 | HistoricalLocations | staff (stored ones)                  | a stored one is removed      |
 | FeaturesOfInterest  | staff (stored; a station's point moves the station) | unused stored one |
-| Datastreams         | staff                                | a series without data        |
-| Sensors             | staff (stored ones)                  | an unused stored one         |
-| ObservedProperties  | staff (stored ones)                  | an unused stored one         |
+| Datastreams         | staff                                | the series is retired (below) |
+| Sensors             | staff (stored ones)                  | a stored one; Datastreams retired |
+| ObservedProperties  | staff (stored ones)                  | a stored one; Datastreams retired |
 | Observations        | `write` on the station (a revision)  | recorded as a revision       |
 
 Each concern lives in its own module (`write_things`, `write_datastreams`,
-`write_observations`, `write_entities` for Sensors and ObservedProperties, `write_places` for
+`write_observations`, `write_locations`, `write_entities` for Sensors and ObservedProperties,
+`write_places` for
 FeaturesOfInterest and HistoricalLocations); every write leaves an audit row (who, what, when,
 from where).
+
+Measured data are never destroyed by a DELETE: a retired series (a deleted Datastream, or one
+of a deleted Sensor or ObservedProperty) is gone from every answer with its Observations, and
+takes no new ones, but its observations stay in the database for the audit.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from quantrac.api.sta.paths import ResourcePath
 from quantrac.api.sta.write_base import obj
 from quantrac.api.sta.write_datastreams import DatastreamWriter
 from quantrac.api.sta.write_entities import EntityWriter
+from quantrac.api.sta.write_locations import LocationWriter
 from quantrac.api.sta.write_observations import ObservationWriter
 from quantrac.api.sta.write_places import PlaceWriter
 from quantrac.api.sta.write_things import ThingWriter
@@ -44,7 +50,9 @@ _PARENT_LINKS: dict[tuple[str, str], tuple[str, bool]] = {
 }
 
 
-class Writer(ThingWriter, DatastreamWriter, ObservationWriter, EntityWriter, PlaceWriter):
+class Writer(
+    ThingWriter, LocationWriter, DatastreamWriter, ObservationWriter, EntityWriter, PlaceWriter
+):
     """All SensorThings writes of one request (`ctx`, caller, address, base URL)."""
 
     def create(self, rp: ResourcePath, body: Any) -> tuple[str, Any]:
@@ -57,6 +65,7 @@ class Writer(ThingWriter, DatastreamWriter, ObservationWriter, EntityWriter, Pla
         doc = dict(obj(body))
         if len(rp.steps) > 1:
             parent = rp.steps[-2]
+            self._check_parent(parent.es, parent.ident)
             doc = self._with_parent(parent.es, parent.ident, last.nav or "", doc)
         handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
             "Things": self.create_thing,
@@ -71,6 +80,13 @@ class Writer(ThingWriter, DatastreamWriter, ObservationWriter, EntityWriter, Pla
         ident = handlers[last.es.name](doc)
         self.ctx.bump()
         return self_link(self.base, last.es.name, ident), ident
+
+    def _check_parent(self, parent: EntitySet, ident: Any) -> None:
+        """A POST below an entity the caller cannot see (unknown, or deleted) is a 404, as a
+        GET of it is."""
+        with self.ctx.store.read() as conn:
+            if self.visible(conn, parent.name, ident) is None:
+                raise ApiError(404, f"no {parent.singular} {ident!r}")
 
     def _with_parent(self, parent: EntitySet, ident: Any, nav: str, doc: dict) -> dict:
         found = _PARENT_LINKS.get((parent.name, nav))
@@ -106,7 +122,7 @@ class Writer(ThingWriter, DatastreamWriter, ObservationWriter, EntityWriter, Pla
         name = last.es.name
         handlers: dict[str, Callable[[Any, Any], None]] = {
             "Things": self.retire_thing,
-            "Locations": self.clear_location,
+            "Locations": self.delete_location,
             "HistoricalLocations": self.delete_historical_location,
             "FeaturesOfInterest": self.delete_feature,
             "Datastreams": self.delete_datastream,

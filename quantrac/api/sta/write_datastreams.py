@@ -6,6 +6,11 @@ storage unit, so its ObservedProperty must be — or, in the client's own words,
 parameter of the national catalogue (422 with the nearest names otherwise). Sensors and
 ObservedProperties given inline are stored as given (`sta_sensor`, `sta_observed_property`)
 and linked; the client's name and description of the Datastream are kept too.
+
+DELETE deletes the series (`series.deleted_at`): the Datastream and its Observations are gone
+from every answer, as the specification's cascade would have them, but the observations stay
+in the database for the audit. A station keeps one series per parameter, so a deleted
+Datastream's parameter cannot be given a new Datastream there (409 saying so).
 """
 
 from __future__ import annotations
@@ -14,11 +19,11 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from quantrac.api.errors import ApiError
 from quantrac.api.sta import ingest
-from quantrac.api.sta.core import OM_MEASUREMENT, stored_row
+from quantrac.api.sta.core import OM_MEASUREMENT, STORED_BASE, stored_row
 from quantrac.api.sta.write_base import (
     SameTransaction,
     WriterBase,
@@ -28,12 +33,12 @@ from quantrac.api.sta.write_base import (
     text,
     unprocessable,
 )
+from quantrac.auth.scope import live_series
 from quantrac.catalog import get_catalog
 from quantrac.catalog.text import nearest
-from quantrac.errors import ConflictError
 from quantrac.store.db import now_s
-from quantrac.store.registry import ensure_series
-from quantrac.store.schema import observation, series
+from quantrac.store.registry import ensure_series, retire_series
+from quantrac.store.schema import series
 from quantrac.store.schema_sta import sta_datastream
 
 DATASTREAM_KEYS = {"name", "description", "unitOfMeasurement", "observationType"}
@@ -138,19 +143,7 @@ class DatastreamWriter(WriterBase):
             self._check_type(doc.get("observationType"))
             code, op_id = self._quantity(c, doc["ObservedProperty"], st["medium"])
             self._check_unit(doc.get("unitOfMeasurement"), code, st["medium"])
-            exists = c.scalar(
-                select(series.c.id).where(
-                    series.c.station_id == st["id"],
-                    series.c.parameter_code == code,
-                    series.c.method == "",
-                )
-            )
-            if exists is not None:
-                raise ApiError(
-                    409,
-                    f"station {st['code']} already has a Datastream of {code}: "
-                    f"Datastreams({exists})",
-                )
+            self._check_new(c, st, code)
             sensor_id = self._sensor(c, doc["Sensor"])
             ds_id = ensure_series(self.ctx.store, st["code"], code, conn=c)
             c.execute(
@@ -184,13 +177,37 @@ class DatastreamWriter(WriterBase):
             self.flush_deferred()
         return ds_id
 
+    def _check_new(self, conn: Connection, st: Mapping[str, Any], code: str) -> None:
+        """A station has one Datastream per parameter (409 for a second), and a deleted one
+        keeps its place: its observations are kept, so it is not replaced."""
+        found = conn.execute(
+            select(series.c.id, series.c.deleted_at).where(
+                series.c.station_id == st["id"],
+                series.c.parameter_code == code,
+                series.c.method == "",
+            )
+        ).first()
+        if found is None:
+            return
+        if found.deleted_at is None:
+            raise ApiError(
+                409,
+                f"station {st['code']} already has a Datastream of {code}: Datastreams({found.id})",
+            )
+        raise ApiError(
+            409,
+            f"station {st['code']}'s Datastream of {code} was deleted; its observations are "
+            f"kept, so {code} cannot get a new Datastream at this station",
+        )
+
     def flush_deferred(self) -> None:
         while self._deferred:
             self.create_observations_body(self._deferred.pop(0))
 
     # --- update ------------------------------------------------------------------------------
     def _series(self, conn: Connection, ident: Any) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
-        d = conn.execute(select(series).where(series.c.id == ident)).mappings().first()
+        q = select(series).where(series.c.id == ident, live_series())
+        d = conn.execute(q).mappings().first()
         if d is None or not isinstance(ident, int):
             raise ApiError(404, f"no Datastream {ident!r}")
         return d, self._station(conn, d["station_id"], staff=True)
@@ -241,21 +258,29 @@ class DatastreamWriter(WriterBase):
     # --- delete ------------------------------------------------------------------------------
     def delete_datastream(self, conn: Connection, ident: Any) -> None:
         d, _ = self._series(conn, ident)
-        held = conn.scalar(
-            select(func.count()).select_from(
-                select(observation.c.time)
-                .where(observation.c.series_id == d["id"])
-                .limit(1)
-                .subquery()
-            )
-        )
-        if held:
-            raise ConflictError(
-                f"Datastream {ident} holds observations; they are kept "
-                "(retire the Thing, or delete its Observations first)"
-            )
-        conn.execute(delete(sta_datastream).where(sta_datastream.c.series_id == d["id"]))
-        conn.execute(delete(series).where(series.c.id == d["id"]))
+        self.retire_datastream(conn, d["id"])
+
+    def retire_datastream(self, conn: Connection, ds_id: int, cause: str | None = None) -> None:
+        """Retire a series the caller may change: hidden with its Observations, kept in the
+        database (quantrac never destroys measured data). Its stored Sensor and
+        ObservedProperty are unlinked (named in the audit row), so a retired series neither
+        hides them from whoever sees them elsewhere nor holds them. `cause`: the entity whose
+        DELETE retires it."""
+        retire_series(self.ctx.store, ds_id, conn=conn, delete=True)
+        details: dict[str, Any] = {"retired": True, "observations": "kept"}
+        if cause is not None:
+            details["because"] = f"{cause} was deleted"
+        sd = sta_datastream.c
+        links = conn.execute(
+            select(sd.sensor_id, sd.observed_property_id).where(sd.series_id == ds_id)
+        ).first()
+        if links is not None:
+            if links.sensor_id is not None:
+                details["sensor"] = f"Sensors({STORED_BASE + links.sensor_id})"
+            if links.observed_property_id is not None:
+                details["observed_property"] = f"ObservedProperties({links.observed_property_id})"
+            self._overlay(conn, ds_id, sensor_id=None, observed_property_id=None)
+        self._audit(conn, "sta.retire", f"Datastreams({ds_id})", details)
 
     if TYPE_CHECKING:  # provided by the other writers (write.py composes them)
 

@@ -2,10 +2,12 @@
 create, change, delete — by agency staff.
 
 Derived ones (a series' own Sensor, a catalogue parameter) are not rows of their own: changing
-one is refused with what to do instead. A stored one in use is not deleted (409): the
-specification would delete the Datastreams it describes, and quantrac keeps data. Province staff
-change only what is used at their stations. FeaturesOfInterest and HistoricalLocations are in
-write_places.py.
+one is refused with what to do instead. Deleting a stored one deletes the Datastreams that use
+it, as the specification says, the quantrac way: they are retired (hidden with their
+Observations, which stay in the database) and unlinked, then the row is deleted. The caller must
+be allowed to change every one of those Datastreams (403 otherwise, nothing changed). Province
+staff change only what is used at their stations. FeaturesOfInterest and HistoricalLocations are
+in write_places.py.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Table, delete, insert, select, update
 
 from quantrac.api.errors import ApiError
 from quantrac.api.sta import ingest
+from quantrac.api.sta.model import SETS
 from quantrac.api.sta.write_base import (
     SameTransaction,
     WriterBase,
@@ -28,6 +31,7 @@ from quantrac.api.sta.write_base import (
     text,
     unprocessable,
 )
+from quantrac.auth.scope import live_series
 from quantrac.catalog import get_catalog
 from quantrac.errors import UnknownParameter
 from quantrac.store.db import now_s
@@ -59,6 +63,7 @@ def match_parameter(doc: Mapping[str, Any], medium: str | None = None) -> str | 
 
 class EntityWriter(WriterBase):
     def _stations_by_datastreams(self, conn: Connection, column: str, rid: int) -> list[Any]:
+        """The stations of the (not retired) Datastreams linked to a stored entity."""
         sd = sta_datastream
         q = (
             select(station.c.code, station.c.admin_unit_key, station.c.owner_id)
@@ -67,10 +72,36 @@ class EntityWriter(WriterBase):
                     station, station.c.id == series.c.station_id
                 )
             )
-            .where(sd.c[column] == rid)
+            .where(sd.c[column] == rid, live_series())
             .distinct()
         )
         return list(conn.execute(q).mappings())
+
+    def _delete_with_datastreams(
+        self, conn: Connection, set_name: str, ident: Any, table: Table, column: str
+    ) -> None:
+        """Delete a stored Sensor or ObservedProperty and, as the specification says, the
+        Datastreams linked by `column`: retired (their observations kept), then unlinked.
+        All or nothing: one Datastream the caller may not change is a 403."""
+        self._require_staff(set_name)
+        rid = self._stored(conn, set_name, ident)
+        what = f"{SETS[set_name].singular} {ident}"
+        self._check_stations(self._stations_by_datastreams(conn, column, rid), what)
+        sd = sta_datastream.c
+        linked = (
+            select(series.c.id)
+            .join(sta_datastream, sd.series_id == series.c.id)
+            .where(sd[column] == rid, live_series())
+            .order_by(series.c.id)
+        )
+        for ds_id in list(conn.scalars(linked)):
+            self.retire_datastream(conn, ds_id, cause=f"{set_name}({ident})")
+        conn.execute(
+            update(sta_datastream)
+            .where(sd[column] == rid)
+            .values({column: None, "updated_at": now_s()})
+        )
+        conn.execute(delete(table).where(table.c.id == rid))
 
     # --- Sensors -----------------------------------------------------------------------------
     def _sensor_values(self, doc: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
@@ -121,15 +152,7 @@ class EntityWriter(WriterBase):
             self._audit(c, "sta.update", f"Sensors({ident})", {"fields": sorted(values)})
 
     def delete_sensor(self, conn: Connection, ident: Any) -> None:
-        self._delete_unused(
-            conn,
-            "Sensors",
-            ident,
-            sta_sensor,
-            sta_datastream.c.sensor_id,
-            lambda n: f"Sensor {ident} measures {n} Datastream(s); link them to another Sensor "
-            "first (a Datastream and its observations are not deleted with their Sensor)",
-        )
+        self._delete_with_datastreams(conn, "Sensors", ident, sta_sensor, "sensor_id")
 
     # --- ObservedProperties --------------------------------------------------------------------
     def _op_values(self, doc: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
@@ -212,14 +235,8 @@ class EntityWriter(WriterBase):
             self._audit(c, "sta.update", f"ObservedProperties({rid})", {"fields": sorted(values)})
 
     def delete_observed_property(self, conn: Connection, ident: Any) -> None:
-        self._delete_unused(
-            conn,
-            "ObservedProperties",
-            ident,
-            sta_observed_property,
-            sta_datastream.c.observed_property_id,
-            lambda n: f"ObservedProperty {ident} is the quantity of {n} Datastream(s), which "
-            "keep their observations; link them to another ObservedProperty first",
+        self._delete_with_datastreams(
+            conn, "ObservedProperties", ident, sta_observed_property, "observed_property_id"
         )
 
     if TYPE_CHECKING:  # provided by the other writers (write.py composes them)
@@ -231,6 +248,10 @@ class EntityWriter(WriterBase):
         def link_datastream(self, conn: Connection, ds_id: Any, *, sensor: Any) -> None: ...
 
         def flush_deferred(self) -> None: ...
+
+        def retire_datastream(
+            self, conn: Connection, ds_id: int, cause: str | None = None
+        ) -> None: ...
 
 
 def _dict(value: Any, i: int) -> dict[str, Any]:

@@ -16,22 +16,29 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, delete, insert, select, tuple_
+from sqlalchemy import Connection, delete, insert, select, tuple_, update
 
 from quantrac.api.errors import ApiError
 from quantrac.api.sta import ingest
 from quantrac.api.sta.core import (
     STORED_BASE,
+    current_time,
     observation_id,
     split_observation_id,
     stored_row,
 )
 from quantrac.api.sta.write_base import WriterBase, invalid
 from quantrac.api.timeparse import iso, parse_instant
+from quantrac.auth.scope import live_series
+from quantrac.errors import ConflictError
 from quantrac.pipeline.ingest import ingest_readings
 from quantrac.store.db import now_s
 from quantrac.store.schema import observation, observation_revision, series
-from quantrac.store.schema_sta import sta_observation_foi
+from quantrac.store.schema_sta import (
+    sta_observation_foi,
+    sta_observation_moved,
+    sta_observation_time,
+)
 from quantrac.sync.changes import record_observations
 
 #: Keys per DELETE … WHERE (series_id, time) IN (…).
@@ -78,6 +85,7 @@ class ObservationWriter(WriterBase):
         )
         with self.ctx.store.write() as conn:
             self._link_features(conn, parsed, plan)
+            self._record_times(conn, parsed)
             archive.mark(received.raw_file_id, "parsed", conn=conn)
             self._audit(
                 conn,
@@ -164,43 +172,79 @@ class ObservationWriter(WriterBase):
         if links:
             conn.execute(insert(sta_observation_foi), links)
 
+    def _record_times(self, conn: Connection, parsed: ingest.Parsed) -> None:
+        """Keep each observation's resultTime and validTime as sent this time (none sent:
+        none kept), like its feature."""
+        rows = [
+            {"series_id": sid, "time": t, "result_time": rt, "valid_from": vf, "valid_to": vt}
+            for (sid, t), (rt, vf, vt) in zip(parsed.keys, parsed.times, strict=True)
+            if rt is not None or vf is not None
+        ]
+        x = sta_observation_time.c
+        series_ids = sorted({sid for sid, _ in parsed.keys})
+        anything = select(x.series_id).where(x.series_id.in_(series_ids)).limit(1)
+        if not rows and conn.scalar(anything) is None:
+            return  # the usual case: no such times in these series, nothing to clear
+        for i in range(0, len(parsed.keys), _KEYS_PER_STATEMENT):
+            chunk = parsed.keys[i : i + _KEYS_PER_STATEMENT]
+            conn.execute(delete(sta_observation_time).where(tuple_(x.series_id, x.time).in_(chunk)))
+        if rows:
+            conn.execute(insert(sta_observation_time), rows)
+
     # --- change and delete ----------------------------------------------------------------------
-    def update_observation(self, ident: Any, doc: Mapping[str, Any]) -> None:
-        if not isinstance(ident, int):
+    def _stored_observation(
+        self, conn: Connection, ident: Any
+    ) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+        """(observation row, its series) by id — an id from before a time correction too;
+        404 when unknown or of a deleted series (its observations are kept as they are,
+        never changed)."""
+        if not isinstance(ident, int) or isinstance(ident, bool) or ident < 0:
             raise ApiError(404, f"no Observation {ident!r}")
         sid, t = split_observation_id(ident)
+        o = observation.c
+        q = select(observation).where(o.series_id == sid, o.time == current_time(sid, t))
+        row = conn.execute(q).mappings()
+        d = conn.execute(select(series).where(series.c.id == sid, live_series())).mappings()
+        found, of = row.first(), d.first()
+        if found is None or of is None:
+            raise ApiError(404, f"no Observation {ident}")
+        return found, of
+
+    def update_observation(self, ident: Any, doc: Mapping[str, Any]) -> None:
+        """A revision through the ingest pipeline; a new phenomenonTime moves the observation
+        (its old id keeps finding it)."""
+        tm = sta_observation_time.c
         with self.ctx.store.read() as conn:
-            row = (
-                conn.execute(
-                    select(observation).where(
-                        observation.c.series_id == sid, observation.c.time == t
-                    )
-                )
-                .mappings()
-                .first()
-            )
-            if row is None:
-                raise ApiError(404, f"no Observation {ident}")
-            d = conn.execute(select(series).where(series.c.id == sid)).mappings().first()
-            self._station(conn, d["station_id"] if d else None, staff=False)
+            row, d = self._stored_observation(conn, ident)
+            sid, t = d["id"], row["time"]
+            self._station(conn, d["station_id"], staff=False)
             linked = conn.scalar(
                 select(sta_observation_foi.c.foi_id).where(
                     sta_observation_foi.c.series_id == sid, sta_observation_foi.c.time == t
                 )
             )
-        if "phenomenonTime" in doc and parse_instant(doc["phenomenonTime"], "phenomenonTime") != t:
-            raise ApiError(
-                400,
-                "phenomenonTime is the key of an observation in quantrac; "
-                "DELETE it and create the corrected one",
-                [("phenomenonTime", "cannot change")],
-            )
+            kept = conn.execute(
+                select(tm.result_time, tm.valid_from, tm.valid_to).where(
+                    tm.series_id == sid, tm.time == t
+                )
+            ).first()
+            new_t = t
+            if "phenomenonTime" in doc:
+                new_t = parse_instant(doc["phenomenonTime"], "phenomenonTime")
+                taken = select(observation.c.time).where(
+                    observation.c.series_id == sid, observation.c.time == new_t
+                )
+                if new_t != t and conn.execute(taken).first() is not None:
+                    raise ConflictError(
+                        f"Datastream {sid} already holds an observation at "
+                        f"{iso(new_t)}: Observations({observation_id(sid, new_t)})"
+                    )
         for nav in ("Datastream", "MultiDatastream"):
             if nav in doc and ingest.link_id(doc[nav]) != sid:
                 raise invalid(nav, "an Observation stays in its Datastream")
         new: dict[str, Any] = {
             "Datastream": {"@iot.id": sid},
-            "phenomenonTime": iso(t),
+            "phenomenonTime": iso(new_t),
             "result": doc.get("result", row["value"]),
         }
         if "FeatureOfInterest" in doc:
@@ -209,6 +253,16 @@ class ObservationWriter(WriterBase):
             new["FeatureOfInterest"] = doc["FeatureOfInterest"]
         elif linked is not None:
             new["FeatureOfInterest"] = {"@iot.id": STORED_BASE + int(linked)}
+        result_time = iso(kept.result_time) if kept is not None else None
+        valid_time = (
+            f"{iso(kept.valid_from)}/{iso(kept.valid_to)}"
+            if kept is not None and kept.valid_from is not None
+            else None
+        )
+        for key, before in (("resultTime", result_time), ("validTime", valid_time)):
+            value = doc.get(key, before)
+            if value is not None:
+                new[key] = value
         status = row["device_status"]
         params = doc.get("parameters")
         if isinstance(params, Mapping) and "device_status" in params:
@@ -216,22 +270,36 @@ class ObservationWriter(WriterBase):
         if status is not None:
             new["parameters"] = {"device_status": status}
         self.create_observations_body(json.dumps(new).encode(), need_feature=False)
+        if new_t != t:
+            with self.ctx.store.write() as conn:
+                self._remove(conn, row, sid, f"phenomenonTime corrected to {iso(new_t)}", "move")
+                self._moved(conn, sid, t, new_t)
+
+    def _moved(self, conn: Connection, sid: int, old: int, new: int) -> None:
+        """The ids that named the old time (its own and older aliases) now name the new one."""
+        mv = sta_observation_moved.c
+        conn.execute(
+            update(sta_observation_moved)
+            .where(mv.series_id == sid, mv.new_time == old)
+            .values(new_time=new)
+        )
+        conn.execute(
+            delete(sta_observation_moved).where(mv.series_id == sid, mv.old_time.in_([old, new]))
+        )
+        conn.execute(
+            insert(sta_observation_moved).values(series_id=sid, old_time=old, new_time=new)
+        )
 
     def delete_observation(self, conn: Connection, ident: Any) -> None:
-        if not isinstance(ident, int):
-            raise ApiError(404, f"no Observation {ident!r}")
-        sid, t = split_observation_id(ident)
-        row = (
-            conn.execute(
-                select(observation).where(observation.c.series_id == sid, observation.c.time == t)
-            )
-            .mappings()
-            .first()
-        )
-        d = conn.execute(select(series).where(series.c.id == sid)).mappings().first()
-        if row is None or d is None:
-            raise ApiError(404, f"no Observation {ident}")
+        row, d = self._stored_observation(conn, ident)
         self._station(conn, d["station_id"], staff=False)
+        self._remove(conn, row, d["id"], "deleted through SensorThings", "delete")
+
+    def _remove(
+        self, conn: Connection, row: Mapping[str, Any], sid: int, reason: str, what: str
+    ) -> None:
+        """Take one observation out, recorded as a revision (old value, who, why)."""
+        t = row["time"]
         conn.execute(
             insert(observation_revision).values(
                 series_id=sid,
@@ -242,14 +310,14 @@ class ObservationWriter(WriterBase):
                 new_status=None,
                 old_flag=row["qc_flag"],
                 new_flag=None,
-                source="sta:delete",
+                source=f"sta:{what}",
                 changed_by=self.p.actor,
-                reason="deleted through SensorThings",
+                reason=reason,
                 changed_at=now_s(),
             )
         )
-        where = (sta_observation_foi.c.series_id == sid, sta_observation_foi.c.time == t)
-        conn.execute(delete(sta_observation_foi).where(*where))
+        for table in (sta_observation_foi, sta_observation_time):
+            conn.execute(delete(table).where(table.c.series_id == sid, table.c.time == t))
         conn.execute(
             delete(observation).where(observation.c.series_id == sid, observation.c.time == t)
         )

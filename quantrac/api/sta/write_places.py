@@ -18,6 +18,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from quantrac.api.sta import ingest
 from quantrac.api.sta.core import GEOJSON, STORED_BASE, stored_row
 from quantrac.api.sta.geo import from_geojson
+from quantrac.api.sta.model import SETS
 from quantrac.api.sta.write_base import (
     SameTransaction,
     WriterBase,
@@ -120,19 +121,22 @@ class PlaceWriter(WriterBase):
         )
 
     # --- HistoricalLocations -----------------------------------------------------------------
-    def _own_locations(self, st: Mapping[str, Any], links: Any) -> None:
-        """A HistoricalLocation's Locations: in quantrac a Thing has one, its own point."""
+    def _own_locations(self, conn: Connection, st: Mapping[str, Any], links: Any) -> None:
+        """A HistoricalLocation's Locations: it records where its Thing is, so they are the
+        Thing's own Locations, linked by @iot.id (another one would be dropped in silence)."""
         if links is None:
             return
         if not isinstance(links, list):
             raise invalid("Locations", "must be a list of links")
+        view = SETS["Locations"].build(self._scope())
         for i, link in enumerate(links):
             ref = ingest.link_id(link)
             if ref is None:
                 raise unprocessable(f"Locations[{i}]", "link the Thing's Location by @iot.id")
-            if ref != st["id"] or st["latitude"] is None:
+            q = view.select(view.id).where(view.id == ref, view.match("thing", st["id"]))
+            if isinstance(ref, str) or conn.execute(q).first() is None:
                 raise unprocessable(
-                    f"Locations[{i}]", f"the Location of Thing {st['id']} is Locations({st['id']})"
+                    f"Locations[{i}]", f"Locations({ref}) is not a Location of Thing {st['id']}"
                 )
 
     def create_historical_location(self, doc: Mapping[str, Any]) -> int:
@@ -144,7 +148,7 @@ class PlaceWriter(WriterBase):
         when = parse_instant(doc.get("time"), "time")
         with self.ctx.store.write() as c:
             st = self._station(c, sid, staff=True)
-            self._own_locations(st, doc.get("Locations"))
+            self._own_locations(c, st, doc.get("Locations"))
             ident = self.record_location(c, st, when, st["latitude"], st["longitude"])
         return ident
 
@@ -181,7 +185,7 @@ class PlaceWriter(WriterBase):
             st = self._station(c, sid, staff=True)
             if "Thing" in doc and ingest.link_id(doc["Thing"]) != st["id"]:
                 raise unprocessable("Thing", "a HistoricalLocation stays with its Thing")
-            self._own_locations(st, doc.get("Locations"))
+            self._own_locations(c, st, doc.get("Locations"))
             if "time" in doc:
                 c.execute(
                     update(sta_historical_location)
