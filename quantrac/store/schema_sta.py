@@ -51,7 +51,8 @@ sta_observed_property = Table(
     Column("updated_at", BigInteger, nullable=False),
 )
 
-# Point features only: spatial filters evaluate points exactly on both databases.
+# Any GeoJSON geometry (a lake, a river reach): `geometry` holds it when it is not a point, and
+# latitude/longitude a point on it (where a map puts it).
 sta_feature_of_interest = Table(
     "sta_feature_of_interest",
     metadata,
@@ -61,6 +62,7 @@ sta_feature_of_interest = Table(
     Column("encoding_type", String(255), nullable=False),
     Column("latitude", Float, nullable=False),
     Column("longitude", Float, nullable=False),
+    Column("geometry", Text),  # GeoJSON, when not a point
     Column("properties", Text),
     Column("created_by", String(128), nullable=False),
     Column("created_at", BigInteger, nullable=False),

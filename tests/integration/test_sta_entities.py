@@ -636,3 +636,56 @@ def test_only_staff_write_locations(world: World) -> None:
     call(world, "PATCH", "/Things(1)", {"Locations": [{"@iot.id": 4}]}, who="hn", status=422)
     call(world, "PATCH", "/Locations(1)", {"location": {"type": "Polygon", "coordinates": []}},
          status=422)  # fmt: skip
+
+
+# --- features of any geometry -----------------------------------------------------------------
+LAKE = {  # Hồ Tây, roughly
+    "type": "Polygon",
+    "coordinates": [[[105.81, 21.05], [105.83, 21.05], [105.83, 21.07], [105.81, 21.07],
+                     [105.81, 21.05]]],
+}  # fmt: skip
+
+
+def test_a_water_body_is_a_feature_of_interest_filters_find_it(world: World) -> None:
+    lake = call(
+        world,
+        "POST",
+        "/FeaturesOfInterest",
+        {"name": "Hồ Tây", "encodingType": "application/geo+json", "feature": LAKE},
+        who="admin",
+        status=201,
+    )
+    assert lake["feature"]["type"] == "Polygon"
+    assert lake["feature"]["coordinates"][0][0] == [105.81, 21.05]
+    sid = 1  # PUB_AIR's series
+    obs = {"phenomenonTime": "2026-01-01T03:00:00Z", "result": 7,
+           "FeatureOfInterest": {"@iot.id": lake["@iot.id"]}}  # fmt: skip
+    made = call(world, "POST", f"/Datastreams({sid})/Observations", obs, who="admin", status=201)
+    inside = "geography'POINT(105.82 21.06)'"
+    found = call(world, "GET", f"/FeaturesOfInterest?$filter=st_intersects(feature, {inside})")
+    assert [f["@iot.id"] for f in found["value"]] == [lake["@iot.id"]]
+    # a polygon that crosses the lake's edge overlaps it
+    crossing = (
+        "geography'POLYGON((105.82 21.04, 105.84 21.04, 105.84 21.06, 105.82 21.06, 105.82 21.04))'"
+    )
+    found = call(world, "GET", f"/FeaturesOfInterest?$filter=st_overlaps(feature, {crossing})")
+    assert [f["@iot.id"] for f in found["value"]] == [lake["@iot.id"]]
+    near = call(
+        world,
+        "GET",
+        "/Observations?$filter=geo.distance(FeatureOfInterest/feature, "
+        "geography'POINT(105.85 21.07)') lt 0.03",  # the station is 0.04 away
+    )
+    assert [o["@iot.id"] for o in near["value"]] == [made["@iot.id"]]
+    bow_tie = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
+    answer = call(world, "POST", "/FeaturesOfInterest", {"name": "x", "feature": bow_tie},
+                  who="admin", status=422)  # fmt: skip
+    assert answer["problems"][0]["where"] == "feature"
+
+
+def test_geo_length_of_a_river_reach(world: World) -> None:
+    reach = {"type": "LineString", "coordinates": [[105.0, 21.0], [105.3, 21.4]]}  # 0.5°
+    river = call(world, "POST", "/FeaturesOfInterest", {"name": "Sông Đáy", "feature": reach},
+                 who="admin", status=201)  # fmt: skip
+    long = call(world, "GET", "/FeaturesOfInterest?$filter=geo.length(feature) gt 0.49")
+    assert [f["@iot.id"] for f in long["value"]] == [river["@iot.id"]]

@@ -192,8 +192,8 @@ def test_generated_queries_are_answered_or_refused_never_a_server_error(world: W
 BODY_KEYS = [
     "name", "description", "properties", "encodingType", "location", "feature", "metadata",
     "definition", "unitOfMeasurement", "observationType", "phenomenonTime", "result",
-    "resultTime", "parameters", "time", "@iot.id", "id", "Thing", "Things", "Locations",
-    "Datastream", "Datastreams", "Sensor", "ObservedProperty", "FeatureOfInterest",
+    "resultTime", "validTime", "parameters", "time", "@iot.id", "id", "Thing", "Things",
+    "Locations", "Datastream", "Datastreams", "Sensor", "ObservedProperty", "FeatureOfInterest",
     "Observations", "HistoricalLocations", "components", "dataArray", "nosuch",
 ]  # fmt: skip
 JSON_LEAVES = st.one_of(
@@ -258,7 +258,9 @@ VALID: dict[str, object] = {
     "ObservedProperties": {"name": "PM2.5", "definition": "urn:quantrac:parameter:PM25",
                            "description": "d"},
     "FeaturesOfInterest": {"name": "F", "description": "d",
-                           "encodingType": "application/geo+json", "feature": POINT},
+                           "encodingType": "application/geo+json",
+                           "feature": {"type": "Polygon", "coordinates": [[[105, 21], [106, 21],
+                                                                         [106, 22], [105, 21]]]}},
     "Datastreams": {
         "name": "D", "description": "d",
         "unitOfMeasurement": {"name": "µg/Nm3", "symbol": "µg/Nm3", "definition": "u"},
@@ -266,6 +268,8 @@ VALID: dict[str, object] = {
         "Thing": {"@iot.id": 1}, "Sensor": NEW_SENSOR, "ObservedProperty": {"@iot.id": "CO"},
     },
     "Observations": {"phenomenonTime": "2026-01-01T00:00:00Z", "result": 1.5,
+                     "resultTime": "2026-01-01T00:10:00Z",
+                     "validTime": "2026-01-01T00:00:00Z/2026-01-01T01:00:00Z",
                      "Datastream": {"@iot.id": 1}},
     "HistoricalLocations": {"time": "2026-01-01T00:00:00Z", "Thing": {"@iot.id": 1}},
     "CreateObservations": [

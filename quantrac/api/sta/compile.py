@@ -15,11 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import shapely
 from sqlalchemy import (
     Connection,
     Float,
     Integer,
     and_,
+    case,
     cast,
     exists,
     extract,
@@ -58,7 +60,7 @@ class Compiler:
     scope: StaScope
     conn: Connection
     where: str = "$filter"
-    _coords: dict[str, list[tuple[int, float, float]]] = field(default_factory=dict, repr=False)
+    _shapes: dict[str, list[tuple[int, Any]]] = field(default_factory=dict, repr=False)
 
     # --- entry points -----------------------------------------------------------------------
     def condition(self, node: Node, view: View) -> Any:
@@ -309,31 +311,31 @@ class Compiler:
         return cast(extract(part, func.timezone("UTC", func.to_timestamp(t.sql))), Integer)
 
     # --- spatial ------------------------------------------------------------------------------
-    def coords(self, source: str = "station") -> list[tuple[int, float, float]]:
-        """(key, longitude, latitude) of every point of a kind: station points by station
-        id; FeaturesOfInterest by their id (stations' points and stored features). Which of
-        them the caller may see is decided by the query the resulting IN (…) joins."""
-        if source == "location" and source not in self._coords:
+    def shapes(self, source: str = "station") -> list[tuple[int, Any]]:
+        """(key, shapely geometry) of every geometry of a kind: station points by station id,
+        Locations and FeaturesOfInterest by their ids (stations' points and stored ones). Which
+        of them the caller may see is decided by the query the resulting IN (…) joins."""
+        if source in self._shapes:
+            return self._shapes[source]
+        if source == "location":
             from quantrac.api.sta.views_locations import location_points
 
-            self._coords[source] = location_points(self.conn)
-        if source not in self._coords:
+            rows = [(i, shapely.Point(x, y)) for i, x, y in location_points(self.conn)]
+        else:
             s = station.c
-            rows = list(
-                self.conn.execute(
-                    select(s.id, s.longitude, s.latitude).where(
-                        s.latitude.is_not(None), s.longitude.is_not(None)
-                    )
-                )
+            located = select(s.id, s.longitude, s.latitude).where(
+                s.latitude.is_not(None), s.longitude.is_not(None)
             )
+            rows = [(int(i), shapely.Point(x, y)) for i, x, y in self.conn.execute(located)]
             if source == "feature":
                 f = sta_feature_of_interest.c
-                rows += [
-                    (STORED_BASE + i, x, y)
-                    for i, x, y in self.conn.execute(select(f.id, f.longitude, f.latitude))
-                ]
-            self._coords[source] = [(int(i), float(x), float(y)) for i, x, y in rows]
-        return self._coords[source]
+                for i, x, y, shape in self.conn.execute(
+                    select(f.id, f.longitude, f.latitude, f.geometry)
+                ):
+                    geom = shapely.from_geojson(shape) if shape else shapely.Point(x, y)
+                    rows.append((STORED_BASE + int(i), geom))
+        self._shapes[source] = rows
+        return rows
 
     def _geo_args(self, node: Call, view: View) -> tuple[Typed, geo.Geometry]:
         if len(node.args) != 2:
@@ -356,27 +358,15 @@ class Compiler:
             a = self.expr(node.args[0], view) if node.args else None
             if a is None or a.station is None:
                 raise bad("geo.length() takes a location property", self.where)
-            return Typed(literal(0.0), "num")
-        a, g = self._geo_args(node, view)
-        tests: dict[str, Callable[[float, float], bool]] = {
-            "geo.intersects": lambda x, y: geo.point_intersects(x, y, g),
-            "st_intersects": lambda x, y: geo.point_intersects(x, y, g),
-            "st_within": lambda x, y: geo.point_within(x, y, g, strict=True),
-            "st_disjoint": lambda x, y: not geo.point_intersects(x, y, g),
-            "st_equals": lambda x, y: g.kind == "Point" and geo.point_intersects(x, y, g),
-            "st_contains": lambda x, y: g.kind == "Point" and geo.point_intersects(x, y, g),
-            "st_touches": lambda x, y: (
-                g.kind != "Point"
-                and geo.point_intersects(x, y, g)
-                and not geo.point_within(x, y, g, strict=True)
-            ),
-            "st_overlaps": lambda x, y: False,
-            "st_crosses": lambda x, y: False,
-        }
-        test = tests.get(name)
-        if test is None:
+            # points have none: only the few stored lines and shapes need naming
+            lengths = [(i, g.length) for i, g in self.shapes(a.source) if g.length > 0]
+            if not lengths:
+                return Typed(literal(0.0), "num")
+            return Typed(case(*((a.station == i, n) for i, n in lengths), else_=0.0), "num")
+        if name not in geo.PREDICATES:
             raise bad(f"spatial function {name}() is not supported", self.where)
-        ids = [i for i, x, y in self.coords(a.source) if test(x, y)]
+        a, g = self._geo_args(node, view)
+        ids = geo.matching(self.shapes(a.source), name, g)
         return Typed(a.station.in_(ids) if ids else false(), "bool")
 
     def distance_compare(self, node: Binary, view: View) -> Typed:
@@ -392,7 +382,7 @@ class Compiler:
             "lt": lambda d: d < limit, "le": lambda d: d <= limit, "gt": lambda d: d > limit,
             "ge": lambda d: d >= limit, "eq": lambda d: d == limit, "ne": lambda d: d != limit,
         }  # fmt: skip
-        ids = [i for i, x, y in self.coords(a.source) if cmp[op](geo.point_distance(x, y, g))]
+        ids = [i for i, d in geo.distances(self.shapes(a.source), g) if cmp[op](d)]
         return Typed(a.station.in_(ids) if ids else false(), "bool")
 
 

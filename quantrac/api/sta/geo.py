@@ -1,9 +1,10 @@
-"""Geometry for SensorThings filters: WKT literals and the spatial predicates on points.
+"""Geometry for SensorThings filters: WKT literals and the spatial predicates.
 
-quantrac's geometries are station points (longitude, latitude; WGS 84), so the predicates
-are evaluated here over the few thousand station coordinates and become `station.id IN (…)`:
-exact, and the same on SQLite and PostgreSQL without a spatial extension. Distances are in
-degrees (planar, the CRS unit), as in other SensorThings servers without geography types.
+quantrac's geometries are station and Location points and the features clients store (any
+GeoJSON geometry: a lake, a river reach) in WGS 84. The predicates are evaluated with shapely
+over those few thousand geometries and become `id IN (…)`: exact, and the same on SQLite and
+PostgreSQL without a spatial extension. Distances are in degrees (planar, the CRS unit), as in
+other SensorThings servers without geography types.
 """
 
 from __future__ import annotations
@@ -11,6 +12,12 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import shapely
+import shapely.errors
+import shapely.geometry
 
 from quantrac.api.errors import ApiError
 
@@ -148,71 +155,73 @@ def from_geojson(doc: object, where: str) -> tuple[float, float]:
     return lon, lat
 
 
-# --- predicates on a point ---------------------------------------------------------------------
-def _in_ring(x: float, y: float, ring: Ring) -> bool:
-    inside = False
-    n = len(ring)
-    for i in range(n - 1):
-        (x1, y1), (x2, y2) = ring[i], ring[i + 1]
-        if (y1 > y) != (y2 > y):
-            xi = x1 + (y - y1) * (x2 - x1) / (y2 - y1)
-            if x < xi:
-                inside = not inside
-    return inside
+# --- predicates ----------------------------------------------------------------------------------
+#: The spatial functions of $filter, each as shapely's vectorised predicate (row geometry first).
+PREDICATES: dict[str, Any] = {
+    "geo.intersects": shapely.intersects,
+    "st_intersects": shapely.intersects,
+    "st_within": shapely.within,
+    "st_disjoint": shapely.disjoint,
+    "st_equals": shapely.equals,
+    "st_contains": shapely.contains,
+    "st_touches": shapely.touches,
+    "st_overlaps": shapely.overlaps,
+    "st_crosses": shapely.crosses,
+}
 
 
-def _on_segment(x: float, y: float, a: tuple[float, float], b: tuple[float, float]) -> bool:
-    (x1, y1), (x2, y2) = a, b
-    cross = (x2 - x1) * (y - y1) - (y2 - y1) * (x - x1)
-    if abs(cross) > 1e-12:
-        return False
-    return (
-        min(x1, x2) - 1e-12 <= x <= max(x1, x2) + 1e-12
-        and min(y1, y2) - 1e-12 <= y <= max(y1, y2) + 1e-12
-    )
+def shape(g: Geometry) -> Any:
+    """A literal of a $filter as a shapely geometry."""
+    return shapely.geometry.shape(g.to_geojson())
 
 
-def _on_boundary(x: float, y: float, rings: list[Ring]) -> bool:
-    return any(_on_segment(x, y, r[i], r[i + 1]) for r in rings for i in range(len(r) - 1))
+def matching(rows: list[tuple[int, Any]], name: str, g: Geometry) -> list[int]:
+    """The keys of the rows whose geometry satisfies `name`(row, g)."""
+    if not rows:
+        return []
+    keys, shapes = zip(*rows, strict=True)
+    hits = PREDICATES[name](np.array(shapes, dtype=object), shape(g))
+    return [k for k, hit in zip(keys, hits, strict=True) if hit]
 
 
-def point_within(x: float, y: float, g: Geometry, *, strict: bool) -> bool:
-    """Inside a polygon (strict: the boundary does not count, as in st_within)."""
-    for rings in g.polygons():
-        if _on_boundary(x, y, rings):
-            if not strict:
-                return True
-            continue
-        if _in_ring(x, y, rings[0]) and not any(_in_ring(x, y, h) for h in rings[1:]):
-            return True
-    return False
+def distances(rows: list[tuple[int, Any]], g: Geometry) -> list[tuple[int, float]]:
+    """(key, planar distance in degrees) of each row's geometry to g."""
+    if not rows:
+        return []
+    keys, shapes = zip(*rows, strict=True)
+    return list(zip(keys, shapely.distance(np.array(shapes, dtype=object), shape(g)).tolist(),
+                    strict=True))  # fmt: skip
 
 
-def point_intersects(x: float, y: float, g: Geometry) -> bool:
-    if g.kind in ("Polygon", "MultiPolygon"):
-        return point_within(x, y, g, strict=False)
-    if g.kind == "LineString":
-        pts = g.rings[0]
-        return any(_on_segment(x, y, pts[i], pts[i + 1]) for i in range(len(pts) - 1))
-    return any(abs(x - px) < 1e-12 and abs(y - py) < 1e-12 for px, py in g.points())
-
-
-def point_distance(x: float, y: float, g: Geometry) -> float:
-    if g.kind in ("Polygon", "MultiPolygon") and point_within(x, y, g, strict=False):
-        return 0.0
-    best = math.inf
-    for ring in g.rings:
-        if len(ring) == 1:
-            best = min(best, math.hypot(x - ring[0][0], y - ring[0][1]))
-        for i in range(len(ring) - 1):
-            best = min(best, _segment_distance(x, y, ring[i], ring[i + 1]))
-    return best
-
-
-def _segment_distance(x: float, y: float, a: tuple[float, float], b: tuple[float, float]) -> float:
-    (x1, y1), (x2, y2) = a, b
-    dx, dy = x2 - x1, y2 - y1
-    if dx == dy == 0:
-        return math.hypot(x - x1, y - y1)
-    t = max(0.0, min(1.0, ((x - x1) * dx + (y - y1) * dy) / (dx * dx + dy * dy)))
-    return math.hypot(x - (x1 + t * dx), y - (y1 + t * dy))
+def feature_geometry(doc: object, where: str) -> tuple[Any, float, float]:
+    """A GeoJSON geometry (or a Feature holding one) of any type → (shapely geometry, lon,
+    lat of a point on it: where a map puts it)."""
+    if isinstance(doc, dict) and doc.get("type") == "Feature":
+        doc = doc.get("geometry")
+    if isinstance(doc, dict) and doc.get("type") == "Point":
+        lon, lat = from_geojson(doc, where)
+        return shapely.Point(lon, lat), lon, lat
+    try:
+        geom = shapely.geometry.shape(doc)  # type: ignore[arg-type]
+    except (
+        AttributeError,
+        TypeError,
+        ValueError,
+        KeyError,
+        IndexError,
+        shapely.errors.ShapelyError,
+    ):
+        geom = None
+    if geom is None or geom.is_empty or not geom.is_valid:
+        raise ApiError(
+            422,
+            f"{where}: not a valid GeoJSON geometry",
+            [(where, 'e.g. {"type": "Polygon", "coordinates": [[[lon, lat], …]]}')],
+        )
+    minx, miny, maxx, maxy = geom.bounds
+    if not (minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90):
+        raise ApiError(
+            422, f"{where}: longitude/latitude out of range", [(where, str(geom.bounds))]
+        )
+    at = geom.representative_point()
+    return geom, float(at.x), float(at.y)

@@ -3,16 +3,17 @@
 | entity set          | rows                                               | @iot.id           |
 |---------------------|----------------------------------------------------|-------------------|
 | Things              | station                                            | station id        |
-| Locations           | located station; sta_location (+ sta_thing_location) | station / 2³¹ + n |
+| Locations           | located station; sta_location (+ thing links)      | station / 2³¹ + n |
 | HistoricalLocations | located station; sta_historical_location           | station / 2³¹ + n |
 | FeaturesOfInterest  | located station's point; sta_feature_of_interest   | station / 2³¹ + n |
 | Datastreams         | series (+ sta_datastream: Sensor, words, name)     | series id         |
 | Sensors             | series without a stored Sensor; sta_sensor         | series / 2³¹ + n  |
 | ObservedProperties  | parameter (the catalogue); sta_observed_property   | 'PM25' / n        |
-| Observations        | observation (+ sta_observation_foi)                | series · 2³² + t  |
+| Observations        | observation (+ sta_observation_foi, _time, _moved) | series · 2³² + t  |
 
-The views live in `views.py` (registry) and `views_stored.py` (derived + stored); this
-module is the registry of sets and their navigation, and resolves ids.
+The views live in `views.py` (registry), `views_locations.py` (Locations and their many-to-many
+links with Things) and `views_stored.py` (derived + stored); this module is the registry of
+sets and their navigation, and resolves ids.
 """
 
 from __future__ import annotations

@@ -246,6 +246,7 @@ def feature_view(scope: StaScope) -> View:
         cast(literal(GEOJSON), String).label("encoding_type"),
         cast(s.c.latitude, Float).label("lat"),
         cast(s.c.longitude, Float).label("lon"),
+        cast(null(), Text).label("geometry"),
         cast(null(), Text).label("properties"),
     ).where(visible_station(p, s), s.c.latitude.is_not(None), s.c.longitude.is_not(None))
     f = sta_feature_of_interest.alias()
@@ -256,6 +257,7 @@ def feature_view(scope: StaScope) -> View:
         f.c.encoding_type,
         f.c.latitude,
         f.c.longitude,
+        f.c.geometry,
         f.c.properties,
     ).where(_free_or_seen_by_observations(p, f.c.id))
     u = union_all(derived, rows).subquery()
@@ -267,7 +269,7 @@ def feature_view(scope: StaScope) -> View:
         "feature": Prop(u.c.id, "geom", source="feature"),
     }
     out = [u.c.id, u.c.name, u.c.description, u.c.encoding_type, u.c.lat, u.c.lon,
-           u.c.properties]  # fmt: skip
+           u.c.geometry, u.c.properties]  # fmt: skip
     return View("FeaturesOfInterest", u, [], u.c.id, props, {"id": u.c.id}, out)
 
 
@@ -276,7 +278,7 @@ def feature_json(r: Mapping[str, Any], base: str) -> dict[str, Any]:
         "name": r["name"],
         "description": r["description"],
         "encodingType": r["encoding_type"],
-        "feature": point(r["lat"], r["lon"]),
+        "feature": json.loads(r["geometry"]) if r["geometry"] else point(r["lat"], r["lon"]),
     }
     props = _json(r["properties"])
     if props is not None:

@@ -6,19 +6,18 @@
 | Locations           | staff                                | unlinked; a Thing keeps others |
 | HistoricalLocations | staff (stored ones)                  | a stored one is removed      |
 | FeaturesOfInterest  | staff (stored; a station's point moves the station) | unused stored one |
-| Datastreams         | staff                                | the series is retired (below) |
-| Sensors             | staff (stored ones)                  | a stored one; Datastreams retired |
-| ObservedProperties  | staff (stored ones)                  | a stored one; Datastreams retired |
+| Datastreams         | staff                                | the series is deleted (below) |
+| Sensors             | staff                                | it and its Datastreams deleted |
+| ObservedProperties  | staff (stored ones)                  | it and its Datastreams deleted |
 | Observations        | `write` on the station (a revision)  | recorded as a revision       |
 
 Each concern lives in its own module (`write_things`, `write_datastreams`,
 `write_observations`, `write_locations`, `write_entities` for Sensors and ObservedProperties,
-`write_places` for
-FeaturesOfInterest and HistoricalLocations); every write leaves an audit row (who, what, when,
+`write_places` for FeaturesOfInterest and HistoricalLocations); every write leaves an audit row (who, what, when,
 from where).
 
-Measured data are never destroyed by a DELETE: a retired series (a deleted Datastream, or one
-of a deleted Sensor or ObservedProperty) is gone from every answer with its Observations, and
+Measured data are never destroyed by a DELETE: a deleted series (a deleted Datastream, or one
+of a deleted Sensor or ObservedProperty, `series.deleted_at`) is gone from every answer with its Observations, and
 takes no new ones, but its observations stay in the database for the audit.
 """
 

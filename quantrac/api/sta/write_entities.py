@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Table, delete, insert, select, update
 
 from quantrac.api.errors import ApiError
 from quantrac.api.sta import ingest
+from quantrac.api.sta.core import stored_row
 from quantrac.api.sta.model import SETS
 from quantrac.api.sta.write_base import (
     SameTransaction,
@@ -152,6 +153,10 @@ class EntityWriter(WriterBase):
             self._audit(c, "sta.update", f"Sensors({ident})", {"fields": sorted(values)})
 
     def delete_sensor(self, conn: Connection, ident: Any) -> None:
+        if stored_row(ident) is None and self.visible(conn, "Sensors", ident) is not None:
+            # a series' own Sensor: its Datastream goes with it, as for a stored one in use
+            self.delete_datastream(conn, ident)
+            return
         self._delete_with_datastreams(conn, "Sensors", ident, sta_sensor, "sensor_id")
 
     # --- ObservedProperties --------------------------------------------------------------------
@@ -252,6 +257,8 @@ class EntityWriter(WriterBase):
         def retire_datastream(
             self, conn: Connection, ds_id: int, cause: str | None = None
         ) -> None: ...
+
+        def delete_datastream(self, conn: Connection, ident: Any) -> None: ...
 
 
 def _dict(value: Any, i: int) -> dict[str, Any]:

@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import shapely
 from sqlalchemy import Connection, delete, insert, select, update
 
 from quantrac.api.sta import ingest
 from quantrac.api.sta.core import GEOJSON, STORED_BASE, stored_row
-from quantrac.api.sta.geo import from_geojson
+from quantrac.api.sta.geo import feature_geometry
 from quantrac.api.sta.model import SETS
 from quantrac.api.sta.write_base import (
     SameTransaction,
@@ -55,9 +56,10 @@ class PlaceWriter(WriterBase):
             values["encoding_type"] = text(doc, "encodingType") or GEOJSON
         if "feature" in doc or not partial:
             if doc.get("feature") is None:
-                raise invalid("feature", "required: a GeoJSON Point")
-            lon, lat = from_geojson(doc["feature"], "feature")
-            values.update(longitude=lon, latitude=lat)
+                raise invalid("feature", "required: a GeoJSON geometry")
+            geom, lon, lat = feature_geometry(doc["feature"], "feature")
+            shape = None if geom.geom_type == "Point" else shapely.to_geojson(geom)
+            values.update(longitude=lon, latitude=lat, geometry=shape)
         if "properties" in doc or not partial:
             values["properties"] = properties_json(doc)
         return values

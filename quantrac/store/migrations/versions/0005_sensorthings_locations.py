@@ -11,6 +11,7 @@ their single derived Location: no rows are needed for them.
 An observation's `resultTime` and `validTime` (`sta_observation_time`), and the old keys of
 observations whose time was corrected (`sta_observation_moved`). `series.deleted_at`: a
 series deleted through the API is hidden with its data (a retired one only stops).
+`sta_feature_of_interest.geometry`: features of any GeoJSON geometry.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("sta_feature_of_interest", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("geometry", sa.Text(), nullable=True))
     with op.batch_alter_table("series", schema=None) as batch_op:
         batch_op.add_column(sa.Column("deleted_at", sa.BigInteger(), nullable=True))
     op.create_table(
@@ -91,6 +94,8 @@ def downgrade() -> None:
     op.drop_table("sta_observation_time")
     with op.batch_alter_table("series", schema=None) as batch_op:
         batch_op.drop_column("deleted_at")
+    with op.batch_alter_table("sta_feature_of_interest", schema=None) as batch_op:
+        batch_op.drop_column("geometry")
     with op.batch_alter_table("sta_thing_location", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_sta_thing_location_location_id"))
     op.drop_table("sta_thing_location")
