@@ -328,3 +328,10 @@ def test_a_value_the_registry_model_refuses_is_a_422(world: World) -> None:
         assert answer["problems"][0]["where"] == "medium"
 
 
+
+
+def test_an_empty_locations_list_unlinks_them_all(world: World) -> None:
+    call(world, "PATCH", "/Things(1)", {"Locations": []}, status=200)
+    assert call(world, "GET", "/Things(1)/Locations", status=200)["value"] == []
+    station = world.client.get("/api/v1/stations/PUB_AIR", headers=world.h("hn")).json()
+    assert station["latitude"] is None

@@ -13,12 +13,13 @@
 
 Each concern lives in its own module (`write_things`, `write_datastreams`,
 `write_observations`, `write_locations`, `write_entities` for Sensors and ObservedProperties,
-`write_places` for FeaturesOfInterest and HistoricalLocations); every write leaves an audit row (who, what, when,
-from where).
+`write_places` for FeaturesOfInterest and HistoricalLocations); every write leaves an audit
+row (who, what, when, from where).
 
 Measured data are never destroyed by a DELETE: a deleted series (a deleted Datastream, or one
-of a deleted Sensor or ObservedProperty, `series.deleted_at`) is gone from every answer with its Observations, and
-takes no new ones, but its observations stay in the database for the audit.
+of a deleted Sensor or ObservedProperty; `series.deleted_at`) is gone from every answer with
+its Observations, and takes no new ones, but its observations stay in the database for the
+audit.
 """
 
 from __future__ import annotations

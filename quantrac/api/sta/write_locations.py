@@ -102,7 +102,7 @@ class LocationWriter(WriterBase):
         first one's."""
         sid = st["id"]
         conn.execute(delete(sta_thing_location).where(sta_thing_location.c.station_id == sid))
-        if [p[0] for p in points] != [sid]:  # its own point alone needs no row
+        if points and [p[0] for p in points] != [sid]:  # its own point alone needs no row
             conn.execute(
                 insert(sta_thing_location),
                 [

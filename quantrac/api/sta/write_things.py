@@ -132,7 +132,7 @@ class ThingWriter(WriterBase):
         if changes:
             update_station(self.ctx.store, row["code"], changes)
         with self.ctx.store.write() as conn:
-            if doc.get("Locations"):
+            if doc.get("Locations") is not None:  # [] too: the Thing is nowhere now
                 points = self.thing_points(conn, doc["Locations"], "Locations")
                 self.place_thing(conn, self._station(conn, row["id"], staff=True), points)
                 changes["Locations"] = [p[0] for p in points]
