@@ -258,7 +258,7 @@ def list_series_cmd(
     console.print(
         table(
             "Series",
-            ["id", t("code"), "thông số", t("unit"), "phương pháp", "ngừng"],
+            ["id", t("code"), "thông số", t("unit"), "phương pháp", "ngừng", "đã xóa"],
             (
                 [
                     r["id"],
@@ -267,6 +267,7 @@ def list_series_cmd(
                     r["unit"],
                     r["method"],
                     local_time(r["retired_at"]) if r["retired_at"] else "",
+                    local_time(r["deleted_at"]) if r["deleted_at"] else "",
                 ]
                 for r in rows
             ),
@@ -295,6 +296,14 @@ def retire_series_cmd(series_id: int) -> None:
     """Stop a series (its data stays readable)."""
     registry.retire_series(open_store(), series_id)
     console.print(f"[yellow]Đã ngừng series[/] {series_id}")
+
+
+@series_app.command("restore")
+def restore_series_cmd(series_id: int) -> None:
+    """Bring back a retired or deleted series (e.g. a Datastream deleted by mistake through
+    SensorThings: its observations were kept)."""
+    registry.restore_series(open_store(), series_id)
+    console.print(f"[green]Đã khôi phục series[/] {series_id}")
 
 
 def _parse_sets(items: list[str]) -> dict[str, str | None]:

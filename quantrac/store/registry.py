@@ -353,3 +353,15 @@ def retire_series(
         return
     with store.write() as c:
         run(c)
+
+
+def restore_series(store: Store, series_id: int) -> None:
+    """Undo a retirement or a deletion (DELETE /Datastreams kept every observation, so this
+    brings them all back into view)."""
+    with store.write() as conn:
+        found = conn.execute(
+            update(series).where(series.c.id == series_id).values(retired_at=None, deleted_at=None)
+        )
+        if found.rowcount == 0:
+            raise ValidationError(f"no series with id {series_id}")
+        record_change(conn, "series", series_id)

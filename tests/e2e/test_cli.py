@@ -160,6 +160,8 @@ def test_organization_update_and_series_lifecycle(tmp_path: Path) -> None:
     run(tmp_path, "series", "retire", "1")
     assert "PM25" not in run(tmp_path, "series", "list").stdout
     assert "PM25" in run(tmp_path, "series", "list", "--retired").stdout
+    run(tmp_path, "series", "restore", "1")
+    assert "PM25" in run(tmp_path, "series", "list").stdout
 
 
 def test_a_province_can_add_its_own_parameter(tmp_path: Path) -> None:

@@ -251,3 +251,14 @@ def test_a_series_retired_by_staff_only_stops_its_history_stays_readable(world: 
     listed = call(world, "GET", f"/Datastreams({sid})/Observations?$count=true&$top=1")
     assert listed["@iot.count"] == N_VALUES
     assert rest(world, f"/series/{sid}").status_code == 200
+
+
+def test_a_deleted_datastream_can_be_restored_with_all_its_data(world: World) -> None:
+    from quantrac.store.registry import restore_series
+
+    sid = world.series["PUB_AIR"]
+    call(world, "DELETE", f"/Datastreams({sid})")
+    call(world, "GET", f"/Datastreams({sid})", status=404)
+    restore_series(world.store, sid)
+    listed = call(world, "GET", f"/Datastreams({sid})/Observations?$count=true&$top=1")
+    assert listed["@iot.count"] == N_VALUES
