@@ -95,6 +95,17 @@ def pg_url() -> str:
     admin.dispose()
 
 
+def _drop_local_parameters(conn: object) -> None:
+    """Parameters a test added to the catalogue (a province's own) go with its data."""
+    from sqlalchemy import delete
+
+    from quantrac.catalog.catalog import Catalog
+    from quantrac.store.schema import parameter
+
+    package = sorted(Catalog.load().parameters.by_code)
+    conn.execute(delete(parameter).where(parameter.c.code.not_in(package)))  # type: ignore[attr-defined]
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path):
     """A migrated, empty store on each backend (catalogue tables loaded)."""
@@ -110,5 +121,6 @@ def store(request: pytest.FixtureRequest, tmp_path: Path):
         s = Store(request.getfixturevalue("pg_url"))
         with s.engine.begin() as conn:
             conn.exec_driver_sql(f"TRUNCATE {', '.join(_data_tables())} RESTART IDENTITY CASCADE")
+            _drop_local_parameters(conn)
     yield s
     s.dispose()

@@ -147,12 +147,53 @@ def local_parameters_path() -> Path:
     return get_settings().data_dir / "catalog" / LOCAL_FILE
 
 
-@lru_cache(maxsize=1)
 def get_catalog() -> Catalog:
     """The catalogue, loaded and validated on first use and then shared.
 
     A province's own parameters (`<data dir>/catalog/parameters_local.csv`) join the package
-    data; a malformed local row is an error naming that file and line, like any other.
+    data; a malformed local row is an error naming that file and line, like any other. When
+    that file changes (`quantrac catalog add-parameter`, a Datastream of a new quantity) every
+    process sees the new catalogue at its next call: the file's stamp is part of the key.
     """
     path = local_parameters_path()
-    return Catalog.load(path.read_text("utf-8") if path.exists() else None)
+    try:
+        stamp = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        stamp = 0
+    return _catalog_at(str(path), stamp)
+
+
+@lru_cache(maxsize=2)
+def _catalog_at(path: str, stamp: int) -> Catalog:
+    local = Path(path)
+    return Catalog.load(local.read_text("utf-8") if stamp and local.exists() else None)
+
+
+get_catalog.cache_clear = _catalog_at.cache_clear  # type: ignore[attr-defined]
+
+
+def add_local_parameter(
+    code: str,
+    name_vi: str,
+    name_en: str,
+    unit: str,
+    media: str,
+    aliases: str = "",
+    molar_mass: float | None = None,
+) -> None:
+    """Append a province's own parameter to its `parameters_local.csv`, validated with the
+    whole catalogue first (a bad row is refused, naming file and line, before any write)."""
+    import csv
+    import io
+
+    from quantrac.catalog.parameters import EXTRA_COLUMNS
+
+    path = local_parameters_path()
+    text = path.read_text("utf-8") if path.exists() else ",".join(EXTRA_COLUMNS) + "\n"
+    buf = io.StringIO()
+    row = [code, name_vi, name_en, aliases, unit, media, "" if molar_mass is None else molar_mass]
+    csv.writer(buf, lineterminator="\n").writerow([*row, "local"])
+    new_text = text + buf.getvalue()
+    Catalog.load(new_text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(new_text, "utf-8")

@@ -140,31 +140,10 @@ def add_parameter(
 
     It is kept in <data dir>/catalog/parameters_local.csv, validated like the package data.
     """
-    import csv
-    import io
+    from quantrac.catalog.catalog import add_local_parameter, local_parameters_path
 
-    from quantrac.catalog.catalog import Catalog, local_parameters_path
-    from quantrac.catalog.parameters import EXTRA_COLUMNS
-
+    add_local_parameter(code, name_vi, name_en, unit, media, aliases, molar_mass)
     path = local_parameters_path()
-    text = path.read_text("utf-8") if path.exists() else ",".join(EXTRA_COLUMNS) + "\n"
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow(
-        [
-            code,
-            name_vi,
-            name_en,
-            aliases,
-            unit,
-            media,
-            "" if molar_mass is None else molar_mass,
-            "local",
-        ]
-    )
-    new_text = text + buf.getvalue()
-    Catalog.load(new_text)  # refuses a bad row with file and line before anything is written
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(new_text, "utf-8")
     _reload_into_store()
     console.print(f"[green]Đã thêm thông số[/] {code} → {path}")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, delete, insert, select, update
 
 from quantrac.catalog import Catalog, get_catalog
+from quantrac.catalog.parameters import Parameter
 from quantrac.store.db import Store
 from quantrac.store.schema import admin_unit, event, limit_rule, parameter
 
@@ -37,17 +38,24 @@ def sync_catalog(store: Store, catalog: Catalog | None = None) -> None:
             )
         have = set(conn.scalars(select(parameter.c.code)))
         for p in catalog.parameters.by_code.values():
-            values = {
-                "name_vi": p.name_vi,
-                "name_en": p.name_en,
-                "unit": p.unit,
-                "media": "|".join(p.media + p.assumed_media),
-            }
-            if p.code in have:
-                conn.execute(update(parameter).where(parameter.c.code == p.code).values(**values))
-            else:
-                conn.execute(insert(parameter).values(code=p.code, **values))
+            upsert_parameter(conn, p, exists=p.code in have)
         _sync_limit_rules(conn, catalog)
+
+
+def upsert_parameter(conn: Connection, p: Parameter, *, exists: bool | None = None) -> None:
+    """The `parameter` row of one catalogue parameter (in the caller's transaction)."""
+    values = {
+        "name_vi": p.name_vi,
+        "name_en": p.name_en,
+        "unit": p.unit,
+        "media": "|".join(p.media + p.assumed_media),
+    }
+    if exists is None:
+        exists = conn.scalar(select(parameter.c.code).where(parameter.c.code == p.code)) is not None
+    if exists:
+        conn.execute(update(parameter).where(parameter.c.code == p.code).values(**values))
+    else:
+        conn.execute(insert(parameter).values(code=p.code, **values))
 
 
 def _rule_key(values: dict) -> tuple:

@@ -124,6 +124,7 @@ sta_datastream = Table(
     Column("observed_property_id", Integer, ForeignKey("sta_observed_property.id")),
     Column("name", String(255)),
     Column("description", Text),
+    Column("unit_json", Text),  # unitOfMeasurement in the client's words (the same unit)
     Column("updated_at", BigInteger, nullable=False),
     Index(None, "sensor_id"),
     Index(None, "observed_property_id"),

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from quantrac.settings import get_settings
 from quantrac.store.db import Store
 from tests.integration.api_world import World, build_world, cheap_password_hashing
 
 
 @pytest.fixture
-def world(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
+def world(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     cheap_password_hashing(monkeypatch)
-    return build_world(store, tmp_path)
+    # the province's own parameters (a Datastream of a new quantity adds one) stay this test's
+    monkeypatch.setenv("QUANTRAC_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    yield build_world(store, tmp_path)
+    get_settings.cache_clear()  # before the variable is unset: the next caller reads it anew

@@ -647,7 +647,7 @@ def test_deleting_a_thing_removes_its_datastreams_and_observations_from_view(
 
 # === Deviations: the specification's behaviour, xfail(strict) =====================================
 CATALOGUE = (
-    "documented deviation: a Datastream stores a catalogue parameter in its storage unit "
+    "documented deviation: a Datastream of a catalogue parameter keeps its storage unit "
     "(422 otherwise)"
 )
 MEASUREMENT = "documented deviation: a Datastream stores an OM_Measurement (numbers)"
@@ -731,7 +731,6 @@ def test_spec_post_location_keeps_its_name(world: World) -> None:
     assert (loc["name"], loc["description"]) == ("bờ sông", "river bank")
 
 
-@pytest.mark.xfail(strict=True, reason=CATALOGUE)
 def test_spec_post_datastream_of_a_free_observed_property(world: World) -> None:
     prop = post(world, "/ObservedProperties", DEW_POINT)
     sensor = post(world, "/Sensors", SENSOR)

@@ -270,7 +270,7 @@ def test_registry_changes_need_staff_in_scope(world: World) -> None:
     pm = call(world, "POST", "/ObservedProperties", {"name": "PM 2.5", "definition": "d"})
     assert isinstance(pm["@iot.id"], int) and pm["properties"] == {"parameter": "PM25"}
     dew = call(world, "POST", "/ObservedProperties", {"name": "Dew point", "definition": "d"})
-    assert "properties" not in dew  # outside the catalogue: stored, but no Datastream can use it
+    assert "properties" not in dew  # outside the catalogue: a parameter once a Datastream uses it
     call(world, "POST", "/ObservedProperties", {"name": "no definition"}, status=400)
     call(world, "DELETE", "/Datastreams(1)", who="ent_a", status=403)
     call(world, "DELETE", "/Datastreams(1)", status=200)  # retired: its observations are kept

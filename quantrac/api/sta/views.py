@@ -9,6 +9,7 @@ row the caller may not see.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -114,7 +115,7 @@ def datastream_view(scope: StaScope) -> View:
         d.c.unit.label("unit"), s.c.code.label("station_code"), s.c.name.label("station_name"),
         s.c.latitude.label("lat"), s.c.longitude.label("lon"), pr.c.name_vi.label("p_vi"),
         name.label("name"), description.label("description"),
-        sensor_key.label("sensor_key"), op_key.label("op_key"),
+        sensor_key.label("sensor_key"), op_key.label("op_key"), sd.c.unit_json.label("unit_json"),
         first.label("first_time"), last.label("last_time"),
     ]  # fmt: skip
     keys = {
@@ -139,7 +140,9 @@ def datastream_json(r: Mapping[str, Any], base: str) -> dict[str, Any]:
         "name": r["name"],
         "description": r["description"],
         "observationType": OM_MEASUREMENT,
-        "unitOfMeasurement": {
+        "unitOfMeasurement": json.loads(r["unit_json"])
+        if r["unit_json"]
+        else {
             "name": _unit_name(r["unit"]),
             "symbol": r["unit"],
             "definition": f"{base}/ObservedProperties('{r['parameter_code']}')",

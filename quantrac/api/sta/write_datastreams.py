@@ -2,10 +2,11 @@
 
 A Datastream needs a Thing, a Sensor and an ObservedProperty (400 without one, as the
 specification says). Its values are stored as a catalogue parameter in that parameter's
-storage unit, so its ObservedProperty must be — or, in the client's own words, match — a
-parameter of the national catalogue (422 with the nearest names otherwise). Sensors and
-ObservedProperties given inline are stored as given (`sta_sensor`, `sta_observed_property`)
-and linked; the client's name and description of the Datastream are kept too.
+storage unit: its ObservedProperty is — or, in the client's own words, matches — a parameter
+of the catalogue, or, outside it, becomes a province parameter in the unit the Datastream
+declares (`_new_quantity`). Sensors and ObservedProperties given inline are stored as given
+(`sta_sensor`, `sta_observed_property`) and linked; the client's name, description and
+unitOfMeasurement of the Datastream are kept too.
 
 DELETE deletes the series (`series.deleted_at`): the Datastream and its Observations are gone
 from every answer, as the specification's cascade would have them, but the observations stay
@@ -16,6 +17,7 @@ Datastream's parameter cannot be given a new Datastream there (409 saying so).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -35,11 +37,13 @@ from quantrac.api.sta.write_base import (
 )
 from quantrac.auth.scope import live_series
 from quantrac.catalog import get_catalog
-from quantrac.catalog.text import nearest
+from quantrac.catalog.catalog import add_local_parameter
+from quantrac.catalog.text import fold, nearest
+from quantrac.store.catalog_sync import upsert_parameter
 from quantrac.store.db import now_s
 from quantrac.store.registry import ensure_series, retire_series
 from quantrac.store.schema import series
-from quantrac.store.schema_sta import sta_datastream
+from quantrac.store.schema_sta import sta_datastream, sta_observed_property
 
 DATASTREAM_KEYS = {"name", "description", "unitOfMeasurement", "observationType"}
 DATASTREAM_NAVS = {"Thing", "Sensor", "ObservedProperty", "Observations"}
@@ -66,7 +70,9 @@ class DatastreamWriter(WriterBase):
             )
         return row
 
-    def _quantity(self, conn: Connection, doc: Any, medium: str) -> tuple[str, int | None]:
+    def _quantity(
+        self, conn: Connection, doc: Any, medium: str, uom: Any = None
+    ) -> tuple[str, int | None]:
         """(catalogue parameter, stored ObservedProperty to link or None)."""
         if doc is None:
             raise invalid("ObservedProperty", 'required: {"@iot.id": …} or a new one')
@@ -84,25 +90,52 @@ class DatastreamWriter(WriterBase):
             if row is None or row["num"] is None:
                 raise unprocessable("ObservedProperty", f"no ObservedProperty {ref!r}")
             if row["parameter_code"] is None:
-                raise unprocessable(
-                    "ObservedProperty",
-                    f"ObservedProperty {ref} ({row['name']}) is not a parameter of the national "
-                    "catalogue; a Datastream stores a catalogue parameter (say which one in its "
-                    "properties.parameter, e.g. 'PM25')",
+                code = self._new_quantity(conn, row["name"], row["description"], uom)
+                conn.execute(
+                    update(sta_observed_property)
+                    .where(sta_observed_property.c.id == int(ref))
+                    .values(parameter_code=code)
                 )
+                return code, int(ref)
             return row["parameter_code"], int(ref)
         doc = obj(doc, "ObservedProperty")
         from quantrac.api.sta.write_entities import match_parameter
 
         code = match_parameter(doc, medium)
         if code is None:
-            name = str(doc.get("name") or "")
-            raise unprocessable(
-                "ObservedProperty",
-                f"{name!r} is not in the parameter catalogue; nearest: "
-                f"{', '.join(nearest(name, catalog.parameters.by_code)) or '—'}",
-            )
+            name = text(doc, "name", required=True) or ""
+            code = self._new_quantity(conn, name, text(doc, "description") or "", uom)
         return code, self.create_observed_property(doc, conn=conn, parameter=code)
+
+    def _new_quantity(self, conn: Connection, name: str, description: str, uom: Any) -> str:
+        """A quantity outside the national catalogue becomes a province parameter (as `quantrac
+        catalog add-parameter` makes one), stored in the unit the Datastream declares: its
+        values are then kept, checked for time and plausibility, and shared like any other,
+        with no QCVN limit. The same name in the same unit is the same parameter again."""
+        catalog = get_catalog()
+        symbol = uom.get("symbol") if isinstance(uom, Mapping) else None
+        unit = catalog.units.find(str(symbol)) if symbol else None
+        if unit is None:
+            raise unprocessable(
+                "unitOfMeasurement.symbol",
+                f"{symbol!r} is not a unit quantrac knows, so {name!r} (outside the parameter "
+                f"catalogue) cannot be stored; known units include "
+                f"{', '.join(nearest(str(symbol or ''), catalog.units.spellings())) or '—'}",
+            )
+        base = "STA_" + (re.sub(r"[^A-Z0-9]+", "_", fold(name).upper()).strip("_")[:20] or "Q")
+        code, n = base, 1
+        while code in catalog.parameters.by_code:
+            known = catalog.parameters.by_code[code]
+            if known.provenance == "local" and known.name_en == name and known.unit == unit.symbol:
+                return code
+            n += 1
+            code = f"{base}_{n}"
+        media = "|".join(catalog.media.by_code)
+        add_local_parameter(code, description or name, name, unit.symbol, media)
+        get_catalog.cache_clear()  # type: ignore[attr-defined]
+        upsert_parameter(conn, get_catalog().parameters.get(code))
+        self._audit(conn, "catalog.add_parameter", code, {"name": name, "unit": unit.symbol})
+        return code
 
     def _check_unit(self, uom: Any, code: str, medium: str) -> None:
         if uom is None:
@@ -141,8 +174,9 @@ class DatastreamWriter(WriterBase):
             if doc.get("Sensor") is None:
                 raise invalid("Sensor", 'required: {"@iot.id": …} or a new Sensor')
             self._check_type(doc.get("observationType"))
-            code, op_id = self._quantity(c, doc["ObservedProperty"], st["medium"])
-            self._check_unit(doc.get("unitOfMeasurement"), code, st["medium"])
+            uom = doc.get("unitOfMeasurement")
+            code, op_id = self._quantity(c, doc["ObservedProperty"], st["medium"], uom)
+            self._check_unit(uom, code, st["medium"])
             self._check_new(c, st, code)
             sensor_id = self._sensor(c, doc["Sensor"])
             ds_id = ensure_series(self.ctx.store, st["code"], code, conn=c)
@@ -153,6 +187,7 @@ class DatastreamWriter(WriterBase):
                     observed_property_id=op_id,
                     name=text(doc, "name"),
                     description=text(doc, "description"),
+                    unit_json=_words(uom),
                     updated_at=now_s(),
                 )
             )
@@ -237,6 +272,8 @@ class DatastreamWriter(WriterBase):
             for key in ("name", "description"):
                 if key in doc:
                     values[key] = text(doc, key)
+            if "unitOfMeasurement" in doc:
+                values["unit_json"] = _words(doc["unitOfMeasurement"])
             if "Thing" in doc and ingest.link_id(doc["Thing"]) != st["id"]:
                 raise unprocessable("Thing", "a Datastream stays with its station")
             if "Sensor" in doc:
@@ -299,3 +336,8 @@ class DatastreamWriter(WriterBase):
         def create_observations_body(self, data: bytes) -> list[tuple[int, int]]: ...
 
         def check_observations(self, conn: Connection, data: bytes) -> None: ...
+
+
+def _words(uom: Any) -> str | None:
+    """A unitOfMeasurement as the client wrote it (checked to be the storage unit)."""
+    return json.dumps(uom, ensure_ascii=False) if isinstance(uom, Mapping) else None

@@ -12,6 +12,7 @@ An observation's `resultTime` and `validTime` (`sta_observation_time`), and the 
 observations whose time was corrected (`sta_observation_moved`). `series.deleted_at`: a
 series deleted through the API is hidden with its data (a retired one only stops).
 `sta_feature_of_interest.geometry`: features of any GeoJSON geometry.
+`sta_datastream.unit_json`: a Datastream's unitOfMeasurement as its client wrote it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("sta_datastream", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("unit_json", sa.Text(), nullable=True))
     with op.batch_alter_table("sta_feature_of_interest", schema=None) as batch_op:
         batch_op.add_column(sa.Column("geometry", sa.Text(), nullable=True))
     with op.batch_alter_table("series", schema=None) as batch_op:
@@ -96,6 +99,8 @@ def downgrade() -> None:
         batch_op.drop_column("deleted_at")
     with op.batch_alter_table("sta_feature_of_interest", schema=None) as batch_op:
         batch_op.drop_column("geometry")
+    with op.batch_alter_table("sta_datastream", schema=None) as batch_op:
+        batch_op.drop_column("unit_json")
     with op.batch_alter_table("sta_thing_location", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_sta_thing_location_location_id"))
     op.drop_table("sta_thing_location")
