@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -153,14 +154,29 @@ def get_catalog() -> Catalog:
     A province's own parameters (`<data dir>/catalog/parameters_local.csv`) join the package
     data; a malformed local row is an error naming that file and line, like any other. When
     that file changes (`quantrac catalog add-parameter`, a Datastream of a new quantity) every
-    process sees the new catalogue at its next call: the file's stamp is part of the key.
+    process sees the new catalogue within a second: the file's stamp is part of the key, and
+    it is looked at no more than once a second (this is called in loops).
     """
-    path = local_parameters_path()
-    try:
-        stamp = path.stat().st_mtime_ns
-    except FileNotFoundError:
-        stamp = 0
-    return _catalog_at(str(path), stamp)
+    now = time.monotonic()
+    if _seen.checked is None or now - _seen.checked >= 1.0:
+        path = local_parameters_path()
+        try:
+            _seen.stamp = path.stat().st_mtime_ns
+        except FileNotFoundError:
+            _seen.stamp = 0
+        _seen.path, _seen.checked = str(path), now
+    return _catalog_at(_seen.path, _seen.stamp)
+
+
+class _Seen:
+    """Where the local file was looked at last, and what it was then."""
+
+    checked: float | None = None
+    path = ""
+    stamp = 0
+
+
+_seen = _Seen()
 
 
 @lru_cache(maxsize=2)
@@ -169,7 +185,12 @@ def _catalog_at(path: str, stamp: int) -> Catalog:
     return Catalog.load(local.read_text("utf-8") if stamp and local.exists() else None)
 
 
-get_catalog.cache_clear = _catalog_at.cache_clear  # type: ignore[attr-defined]
+def _clear() -> None:
+    _seen.checked = None
+    _catalog_at.cache_clear()
+
+
+get_catalog.cache_clear = _clear  # type: ignore[attr-defined]
 
 
 def add_local_parameter(

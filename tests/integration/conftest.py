@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from quantrac.catalog import get_catalog
 from quantrac.settings import get_settings
 from quantrac.store.db import Store
 from tests.integration.api_world import World, build_world, cheap_password_hashing
@@ -18,5 +19,8 @@ def world(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
     # the province's own parameters (a Datastream of a new quantity adds one) stay this test's
     monkeypatch.setenv("QUANTRAC_DATA_DIR", str(tmp_path / "data"))
     get_settings.cache_clear()
+    get_catalog.cache_clear()  # type: ignore[attr-defined]
     yield build_world(store, tmp_path)
-    get_settings.cache_clear()  # before the variable is unset: the next caller reads it anew
+    # before the variable is unset: the next caller reads it anew
+    get_settings.cache_clear()
+    get_catalog.cache_clear()  # type: ignore[attr-defined]
