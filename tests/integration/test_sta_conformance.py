@@ -9,9 +9,9 @@ entities refused). This module asks the same questions of quantrac, written from
 specification's requirements (not copied from the suite), so the team has an executable list
 of where quantrac meets the specification and where it departs from it.
 
-- Plain tests assert what quantrac does conform to, with requests in quantrac's own terms
-  where the registry needs them (a Thing with `properties.medium`, a Datastream of a
-  catalogue parameter in its storage unit).
+- Plain tests assert what quantrac does conform to; most use quantrac's own terms (a Thing
+  with `properties.medium`, a Datastream of a catalogue parameter), and one walks the whole
+  create-update-delete sequence with the suite's plain bodies and nothing of quantrac's.
 - Every requirement quantrac deliberately does not meet (docs/api.md, "Where quantrac differs
   from a general SensorThings server") has a test that asserts the *specification's* expected
   behaviour, marked `xfail(strict=True)` with the deviation as reason. Strict matters: when a
@@ -905,3 +905,75 @@ def test_spec_feature_of_interest_of_any_geometry(world: World) -> None:
     }
     foi = post(world, "/FeaturesOfInterest", {**FEATURE, "feature": polygon})
     assert foi["feature"] == polygon
+
+
+def test_the_suites_create_update_delete_walk_in_plain_sensorthings_terms(world: World) -> None:
+    """The create-update-delete sequence with bodies as the OGC suite writes them — nothing of
+    quantrac's own (no medium, no catalogue code, a unit of the client's choosing) — from the
+    first POST to the last DELETE."""
+    thing = post(
+        world,
+        "/Things",
+        {
+            "name": "Test Thing",
+            "description": "This is a Test Thing From TestNG",
+            "Locations": [
+                {"name": "bow river", "description": "bow river", "encodingType": GEOJSON,
+                 "location": {"type": "Point", "coordinates": [-114.05, 51.05]}}
+            ],
+        },
+    )  # fmt: skip
+    tid = thing["@iot.id"]
+    (location,) = get(world, f"/Things({tid})/Locations")["value"]
+    sensor = post(world, "/Sensors", SENSOR)
+    prop = post(world, "/ObservedProperties", DEW_POINT)
+    ds = post(
+        world,
+        "/Datastreams",
+        {"name": "datastream name 1", "description": "datastream 1",
+         "unitOfMeasurement": DEG_C, "observationType": OM_MEASUREMENT,
+         "Thing": {"@iot.id": tid}, "Sensor": {"@iot.id": sensor["@iot.id"]},
+         "ObservedProperty": {"@iot.id": prop["@iot.id"]}},
+    )  # fmt: skip
+    foi = post(world, "/FeaturesOfInterest", FEATURE)
+    obs = post(
+        world,
+        "/Observations",
+        {"phenomenonTime": "2015-03-01T00:00:00Z", "result": 8,
+         "Datastream": {"@iot.id": ds["@iot.id"]},
+         "FeatureOfInterest": {"@iot.id": foi["@iot.id"]}},
+    )  # fmt: skip
+    without_feature = post(
+        world,
+        f"/Datastreams({ds['@iot.id']})/Observations",
+        {"phenomenonTime": "2015-03-01T01:00:00Z", "result": 9},
+    )
+    derived = get(world, f"/Observations({without_feature['@iot.id']})/FeatureOfInterest")
+    assert derived["feature"] == location["location"]  # generated from the Thing's Location
+    # update: each entity keeps what was not sent
+    for path, sent in (
+        (f"/Things({tid})", {"description": "Updated Thing"}),
+        (f"/Locations({location['@iot.id']})", {"encodingType": "UPDATED ENCODING"}),
+        (f"/Datastreams({ds['@iot.id']})", {"description": "Updated Datastream"}),
+        (f"/Sensors({sensor['@iot.id']})", {"metadata": "UPDATED"}),
+        (f"/ObservedProperties({prop['@iot.id']})", {"definition": "Updated Definition"}),
+        (f"/FeaturesOfInterest({foi['@iot.id']})", {"name": "Updated Name"}),
+        (f"/Observations({obs['@iot.id']})", {"phenomenonTime": "2015-07-01T00:00:00Z",
+                                               "result": 20}),
+    ):  # fmt: skip
+        answer = call(world, "PATCH", path, sent)
+        for key, value in sent.items():
+            assert answer[key] == value, (path, key)
+    # delete, in the suite's order; every one is gone afterwards
+    moved = get(world, f"/Observations({obs['@iot.id']})")["@iot.id"]
+    for path in (
+        f"/Observations({moved})",
+        f"/FeaturesOfInterest({foi['@iot.id']})",
+        f"/Datastreams({ds['@iot.id']})",
+        f"/ObservedProperties({prop['@iot.id']})",
+        f"/Sensors({sensor['@iot.id']})",
+        f"/Locations({location['@iot.id']})",
+        f"/Things({tid})",
+    ):
+        call(world, "DELETE", path)
+        get(world, path, status=404)
