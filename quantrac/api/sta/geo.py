@@ -43,9 +43,6 @@ class Geometry:
             return out
         return []
 
-    def points(self) -> list[tuple[float, float]]:
-        return [p for r in self.rings for p in r]
-
     def to_geojson(self) -> dict[str, object]:
         if self.kind == "Point":
             return {"type": "Point", "coordinates": list(self.rings[0][0])}

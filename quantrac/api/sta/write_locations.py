@@ -79,9 +79,10 @@ class LocationWriter(WriterBase):
             raise unprocessable(where, f"Location {ident} has no point")
         return int(row["id"]), float(row["lon"]), float(row["lat"])
 
-    def _locations_of(self, conn: Connection, items: Any, where: str) -> list[Point]:
-        """The Locations a body names: links by @iot.id (other properties beside the id are
-        the client restating the entity) and new ones inline."""
+    def thing_points(self, conn: Connection, items: Any, where: str) -> list[Point]:
+        """The Locations a body names for a Thing, resolved: links by @iot.id (other
+        properties beside the id are the client restating the entity) and new ones inline,
+        stored."""
         if not isinstance(items, list):
             raise invalid(where, "must be a list")
         points: list[Point] = []
@@ -268,10 +269,6 @@ class LocationWriter(WriterBase):
                 )
             ).first()
         return (r[0], r[1]) if r is not None else (None, None)
-
-    def thing_points(self, conn: Connection, items: Any, where: str) -> list[Point]:
-        """Locations of a Thing being created or changed, resolved (new ones stored)."""
-        return self._locations_of(conn, items, where)
 
     if TYPE_CHECKING:  # provided by the other writers (write.py composes them)
 
