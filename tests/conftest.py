@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -95,15 +96,22 @@ def pg_url() -> str:
     admin.dispose()
 
 
+@lru_cache(maxsize=1)
+def _package_parameters() -> tuple[str, ...]:
+    """The codes of the package catalogue (loaded once: a load takes ~20 ms)."""
+    from quantrac.catalog.catalog import Catalog
+
+    return tuple(sorted(Catalog.load().parameters.by_code))
+
+
 def _drop_local_parameters(conn: object) -> None:
     """Parameters a test added to the catalogue (a province's own) go with its data."""
     from sqlalchemy import delete
 
-    from quantrac.catalog.catalog import Catalog
     from quantrac.store.schema import parameter
 
-    package = sorted(Catalog.load().parameters.by_code)
-    conn.execute(delete(parameter).where(parameter.c.code.not_in(package)))  # type: ignore[attr-defined]
+    codes = _package_parameters()
+    conn.execute(delete(parameter).where(parameter.c.code.not_in(codes)))  # type: ignore[attr-defined]
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

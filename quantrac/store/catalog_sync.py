@@ -42,6 +42,14 @@ def sync_catalog(store: Store, catalog: Catalog | None = None) -> None:
         _sync_limit_rules(conn, catalog)
 
 
+def ensure_parameter(conn: Connection, code: str) -> None:
+    """The `parameter` row of a catalogue parameter, written if it is missing: a province's
+    own parameter can be in the catalogue file before (or without) its row — the file is
+    written outside the database's transactions — and rows that name it need the row."""
+    if conn.scalar(select(parameter.c.code).where(parameter.c.code == code)) is None:
+        upsert_parameter(conn, get_catalog().parameters.get(code), exists=False)
+
+
 def upsert_parameter(conn: Connection, p: Parameter, *, exists: bool | None = None) -> None:
     """The `parameter` row of one catalogue parameter (in the caller's transaction)."""
     values = {

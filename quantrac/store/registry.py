@@ -22,6 +22,7 @@ from quantrac.errors import (
     UnknownStation,
     ValidationError,
 )
+from quantrac.store.catalog_sync import ensure_parameter
 from quantrac.store.db import Store, now_s
 from quantrac.store.schema import organization, series, station
 from quantrac.sync.changes import record_change
@@ -298,6 +299,7 @@ def ensure_series(
         )
         if found is not None:
             return int(found)
+        ensure_parameter(c, parameter_code)
         unit = catalog.parameters.canonical_unit(parameter_code, st["medium"])
         result = c.execute(
             insert(series).values(

@@ -78,3 +78,19 @@ def test_a_new_quantity_needs_a_unit_quantrac_knows(world: World) -> None:
 def test_only_staff_add_quantities(world: World) -> None:
     call(world, "POST", "/Datastreams", datastream({"@iot.id": 2}, DEW), who="ent_a", status=403)
     assert not local_parameters_path().exists()
+
+
+def test_a_refused_datastream_leaves_a_usable_parameter(world: World) -> None:
+    """The parameter file is written before the database commits: a Datastream refused after
+    that (here for its Sensor) must not leave the next one without its parameter row."""
+    bad = {**datastream({"@iot.id": 1}, DEW), "Sensor": {"name": "no metadata"}}
+    call(world, "POST", "/Datastreams", bad, status=400)
+    ds = call(world, "POST", "/Datastreams", datastream({"@iot.id": 1}, DEW), status=201)
+    assert ds["properties"]["parameter"] == "STA_DEWPOINT_TEMPERATURE"
+
+
+def test_a_new_quantity_without_a_unit_says_so(world: World) -> None:
+    body = {k: v for k, v in datastream({"@iot.id": 1}, DEW).items() if k != "unitOfMeasurement"}
+    answer = call(world, "POST", "/Datastreams", body, status=422)
+    assert answer["problems"][0]["where"] == "unitOfMeasurement.symbol"
+    assert "needs" in answer["message"]

@@ -111,10 +111,21 @@ class DatastreamWriter(WriterBase):
         """A quantity outside the national catalogue becomes a province parameter (as `quantrac
         catalog add-parameter` makes one), stored in the unit the Datastream declares: its
         values are then kept, checked for time and plausibility, and shared like any other,
-        with no QCVN limit. The same name in the same unit is the same parameter again."""
+        with no QCVN limit. The same name in the same unit is the same parameter again.
+
+        The parameter file is written before the caller's transaction commits, so a request
+        refused later leaves the parameter in the file (unused, as after `catalog
+        add-parameter`); its database row is written whenever it is used
+        (`catalog_sync.ensure_parameter`)."""
         catalog = get_catalog()
         symbol = uom.get("symbol") if isinstance(uom, Mapping) else None
-        unit = catalog.units.find(str(symbol)) if symbol else None
+        if not symbol:
+            raise unprocessable(
+                "unitOfMeasurement.symbol",
+                f"{name!r} is outside the parameter catalogue: it needs the unit its values are "
+                "given in (unitOfMeasurement.symbol)",
+            )
+        unit = catalog.units.find(str(symbol))
         if unit is None:
             raise unprocessable(
                 "unitOfMeasurement.symbol",

@@ -35,6 +35,7 @@ from quantrac.api.sta.write_base import (
 from quantrac.auth.scope import live_series
 from quantrac.catalog import get_catalog
 from quantrac.errors import UnknownParameter
+from quantrac.store.catalog_sync import ensure_parameter
 from quantrac.store.db import now_s
 from quantrac.store.schema import series, station
 from quantrac.store.schema_sta import (
@@ -186,6 +187,8 @@ class EntityWriter(WriterBase):
         code = parameter or match_parameter(doc)
         now = now_s()
         with self.ctx.store.write() if conn is None else SameTransaction(conn) as c:
+            if code is not None:
+                ensure_parameter(c, code)
             rid = int(
                 c.execute(
                     insert(sta_observed_property)
@@ -232,6 +235,8 @@ class EntityWriter(WriterBase):
                         f"mean {code}",
                     )
                 code = current["parameter_code"]  # renamed in the client's words: same quantity
+            if code is not None:
+                ensure_parameter(c, code)
             c.execute(
                 update(sta_observed_property)
                 .where(sta_observed_property.c.id == rid)

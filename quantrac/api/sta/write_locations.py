@@ -57,12 +57,10 @@ class LocationWriter(WriterBase):
     def _new_location(self, conn: Connection, doc: Mapping[str, Any], where: str) -> Point:
         try:
             values = self._location_values(doc, partial=False)
-        except ApiError as e:
-            raise ApiError(
-                e.status,
-                f"{where}.{e.message}",
-                [(f"{where}.{f}", m) for f, m in e.problems],
-            ) from None
+        except ApiError as e:  # name the place in the body: Locations[1].name
+            problems = [(f"{where}.{f}", m) for f, m in e.problems]
+            message = "; ".join(f"{f}: {m}" for f, m in problems) or f"{where}: {e.message}"
+            raise ApiError(e.status, message, problems) from None
         values.setdefault("description", "")
         ident = self._insert_stored(conn, sta_location, "Locations", values)
         return ident, values["longitude"], values["latitude"]
@@ -76,7 +74,7 @@ class LocationWriter(WriterBase):
         if row is None:
             raise unprocessable(where, f"no Location {ident!r}")
         if row["lat"] is None:
-            raise unprocessable(where, f"Location {ident} has no point")
+            raise unprocessable(where or "Location", f"Location {ident} has no point")
         return int(row["id"]), float(row["lon"]), float(row["lat"])
 
     def thing_points(self, conn: Connection, items: Any, where: str) -> list[Point]:
