@@ -31,6 +31,7 @@ MESSAGES: dict[str, str] = {
     "Demo data loaded": "Đã nạp dữ liệu mẫu",
     "observations": "giá trị quan trắc",
     "Serving on": "Đang phục vụ tại",
+    "Conformance server": "Máy chủ kiểm thử tuân thủ (dữ liệu tạm)",
     "Import report": "Báo cáo nhập dữ liệu",
     "row": "dòng",
     "field": "trường",

@@ -14,6 +14,7 @@ from typing import Any
 
 from quantrac.api.settings import ApiSettings
 from quantrac.archive import Archive
+from quantrac.auth.principal import ANONYMOUS, Principal
 from quantrac.auth.ratelimit import TokenBuckets
 from quantrac.store.db import Store
 
@@ -84,6 +85,10 @@ class ApiContext:
     key_touched: dict[int, float] = field(default_factory=dict)
     #: Bumped by every write through this process, so caches never outlive a write made here.
     data_version: int = 0
+    #: Who a request without credentials is: the public, except on the throwaway server of
+    #: `quantrac sta-conformance` (conformance.py), where test suites that send no
+    #: credentials act as an administrator.
+    anonymous: Principal = ANONYMOUS
     _archive: Archive | None = None
 
     @property

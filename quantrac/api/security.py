@@ -122,11 +122,11 @@ def resolve(request: Request) -> Principal:
         try:
             p = _from_token(ctx, cookie)
         except ApiError:
-            return ANONYMOUS
+            return ctx.anonymous
         if request.method not in _SAFE and not request.headers.get(CSRF_HEADER):
             raise ApiError(403, f"cookie sessions must send the {CSRF_HEADER} header on writes")
         return p
-    return ANONYMOUS
+    return ctx.anonymous
 
 
 def _rate_limit(ctx: ApiContext, request: Request, p: Principal) -> None:
@@ -161,7 +161,7 @@ async def current_principal(
     if h.get("authorization") or h.get("x-api-key") or request.cookies.get(SESSION_COOKIE):
         p = await run_in_threadpool(resolve, request)
     else:
-        p = ANONYMOUS
+        p = ctx_of(request).anonymous
     _rate_limit(ctx_of(request), request, p)
     request.state.principal = p
     return p

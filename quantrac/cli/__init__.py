@@ -35,6 +35,7 @@ err_console = Console(stderr=True)
 
 app.command("init")(server_cmd.init)
 app.command("serve")(server_cmd.serve)
+app.command("sta-conformance")(server_cmd.sta_conformance)
 app.command("demo")(demo_cmd.demo)
 app.add_typer(registry_cmd.stations_app, name="stations")
 app.add_typer(registry_cmd.orgs_app, name="orgs")

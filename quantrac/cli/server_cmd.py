@@ -1,7 +1,8 @@
-"""`quantrac init` and `quantrac serve`."""
+"""`quantrac init`, `quantrac serve` and `quantrac sta-conformance`."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -67,3 +68,40 @@ def serve(
     finally:
         if service is not None:
             service.stop()
+
+
+def sta_conformance(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1")] = 8090,
+    host: Annotated[str, typer.Option(help="A loopback address")] = "127.0.0.1",
+    data_dir: Annotated[
+        Path | None, typer.Option(help="An empty or new folder (default: a new temporary one)")
+    ] = None,
+) -> None:
+    """Serve a throwaway SensorThings API for a conformance suite (the OGC ETS): a new empty
+    database, writes open to callers without credentials, loopback only."""
+    import os
+    import tempfile
+
+    import uvicorn
+
+    from quantrac.api.conformance import check_loopback, conformance_app
+    from quantrac.catalog import get_catalog
+
+    try:
+        check_loopback(host)
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint="--host") from None
+    if data_dir is None:
+        data_dir = Path(tempfile.mkdtemp(prefix="quantrac-conformance-"))
+    elif data_dir.exists() and any(data_dir.iterdir()):
+        raise typer.BadParameter(f"{data_dir} is not empty", param_hint="--data-dir")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # Everything this server writes (its database, archive, local parameters) stays there.
+    os.environ["QUANTRAC_DATA_DIR"] = str(data_dir)
+    os.environ.pop("QUANTRAC_DATABASE_URL", None)
+    get_settings.cache_clear()
+    get_catalog.cache_clear()  # type: ignore[attr-defined]
+    store = open_store()
+    console.print(f"[yellow]{t('Conformance server')}[/]: {data_dir}")
+    console.print(f"{t('Serving on')} http://{host}:{port}/sta/v1.1")
+    uvicorn.run(conformance_app(store), host=host, port=port, log_level="warning")
