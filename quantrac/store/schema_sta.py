@@ -124,7 +124,8 @@ sta_datastream = Table(
     Column("observed_property_id", Integer, ForeignKey("sta_observed_property.id")),
     Column("name", String(255)),
     Column("description", Text),
-    Column("unit_json", Text),  # unitOfMeasurement in the client's words (the same unit)
+    Column("unit_json", Text),  # unitOfMeasurement in the client's words
+    Column("observation_type", String(255)),  # NULL: OM_Measurement
     Column("updated_at", BigInteger, nullable=False),
     Index(None, "sensor_id"),
     Index(None, "observed_property_id"),
@@ -152,6 +153,29 @@ sta_observation_time = Table(
     Column("result_time", BigInteger),
     Column("valid_from", BigInteger),
     Column("valid_to", BigInteger),
+)
+
+# The result of an observation when it is not a number (a string, a boolean, an object or an
+# array, which a Datastream whose observationType allows them may hold): its `observation` row
+# keeps value NULL, so every numeric reader sees a missing value, and the result lives here.
+sta_observation_result = Table(
+    "sta_observation_result",
+    metadata,
+    Column("series_id", Integer, primary_key=True, autoincrement=False),
+    Column("time", BigInteger, primary_key=True, autoincrement=False),
+    Column("result_json", Text, nullable=False),
+)
+
+# A station's derived FeatureOfInterest (its point) or registered HistoricalLocation deleted
+# through SensorThings: `kind` is "feature" or "historical_location". The station keeps its
+# point; only the entity is gone from every answer.
+sta_derived_deleted = Table(
+    "sta_derived_deleted",
+    metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("station_id", Integer, ForeignKey("station.id"), primary_key=True, autoincrement=False),
+    Column("deleted_by", String(128), nullable=False),
+    Column("deleted_at", BigInteger, nullable=False),
 )
 
 # An observation whose phenomenonTime was corrected moved to another key; its old @iot.id

@@ -115,7 +115,7 @@ def test_public_sees_only_approved_values(world: World) -> None:
     latest = c.get("/api/v1/latest").json()["stations"]
     assert {s["values"][0]["time"] for s in latest} == {"2026-01-01T00:55:00Z"}
     obs = c.get("/sta/v1.1/Datastreams(1)/Observations?$orderby=phenomenonTime desc&$top=1")
-    assert obs.json()["value"][0]["phenomenonTime"] == "2026-01-01T00:55:00Z"
+    assert obs.json()["value"][0]["phenomenonTime"] == "2026-01-01T00:55:00.000Z"
 
 
 def test_public_sees_everything_public_when_approval_is_off(

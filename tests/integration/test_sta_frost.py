@@ -79,7 +79,7 @@ def test_frost_client_round_trip(store: Store, tmp_path: Path) -> None:
         listed = ds_back.get_observations().query().orderby("phenomenonTime", "ASC").list()
         results = [o.result for o in listed]
         assert results == [12.5, 14.0, None]
-        assert listed.entities[0].phenomenon_time == "2026-02-28T17:00:00Z"
+        assert listed.entities[0].phenomenon_time == "2026-02-28T17:00:00.000Z"
 
         things = service.things().query().filter("properties/code eq 'HN_HK_KK'").list()
         assert [t.id for t in things] == [thing.id]

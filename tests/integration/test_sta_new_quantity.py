@@ -5,10 +5,14 @@ through the one ingest pipeline like any other."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+from sqlalchemy import select
 
 from quantrac.catalog import get_catalog
 from quantrac.catalog.catalog import local_parameters_path
+from quantrac.store.schema import audit_log
 from tests.integration.api_world import World
 
 STA = "/sta/v1.1"
@@ -68,11 +72,39 @@ def test_a_new_quantity_is_stored_served_and_shared(world: World) -> None:
     assert again["properties"]["parameter"] == code
 
 
-def test_a_new_quantity_needs_a_unit_quantrac_knows(world: World) -> None:
+def test_a_new_quantity_keeps_a_unit_quantrac_does_not_know(world: World) -> None:
+    """The OGC suite's Datastreams are in lumen, "S2" or "S": outside the catalogue the unit is
+    the client's, kept and answered as written, and the values are never converted."""
     unit = {"name": "Entropy2", "symbol": "S2", "definition": "x"}
-    answer = call(world, "POST", "/Datastreams", datastream({"@iot.id": 1}, DEW, unit), status=422)
-    assert answer["problems"][0]["where"] == "unitOfMeasurement.symbol"
-    assert "DEWPOINT" not in str(sorted(get_catalog().parameters.by_code))
+    ds = call(world, "POST", "/Datastreams", datastream({"@iot.id": 1}, DEW, unit), status=201)
+    assert ds["unitOfMeasurement"] == unit
+    param = get_catalog().parameters.get(ds["properties"]["parameter"])
+    assert param.unit == "-"  # dimensionless in the catalogue: the series carries the unit
+    rest = world.client.get(f"/api/v1/series/{ds['@iot.id']}", headers=world.h("hn")).json()
+    assert rest["unit"] == "S2"
+    obs = {"phenomenonTime": "2026-03-01T00:00:00Z", "result": 7.25}
+    call(world, "POST", f"/Datastreams({ds['@iot.id']})/Observations", obs, status=201)
+    got = call(world, "GET", f"/Datastreams({ds['@iot.id']})/Observations")["value"]
+    assert [o["result"] for o in got] == [7.25]
+
+
+def test_a_free_datastream_changes_its_unit_and_keeps_its_values(world: World) -> None:
+    ds = call(world, "POST", "/Datastreams", datastream({"@iot.id": 1}, DEW), status=201)
+    path = f"/Datastreams({ds['@iot.id']})"
+    obs = {"phenomenonTime": "2026-03-01T00:00:00Z", "result": 20}
+    call(world, "POST", f"{path}/Observations", obs, status=201)
+    fahrenheit = {"name": "Fahrenheit", "symbol": "degF", "definition": "x"}
+    call(world, "PATCH", path, {"unitOfMeasurement": fahrenheit})
+    assert call(world, "GET", path)["unitOfMeasurement"] == fahrenheit
+    rest = world.client.get(f"/api/v1/series/{ds['@iot.id']}", headers=world.h("hn")).json()
+    assert rest["unit"] == "°F"  # the catalogue's spelling of a unit it knows
+    # what was stored stays as it was sent (20 in degC), nothing converted after the fact
+    assert [o["result"] for o in call(world, "GET", f"{path}/Observations")["value"]] == [20]
+    with world.store.read() as conn:
+        q = select(audit_log.c.target, audit_log.c.details).where(audit_log.c.action == "sta.unit")
+        (target, details), *_ = conn.execute(q).all()
+    assert target == f"Datastreams({ds['@iot.id']})"
+    assert json.loads(details) == {"from": "°C", "to": "°F"}
 
 
 def test_only_staff_add_quantities(world: World) -> None:
@@ -92,5 +124,5 @@ def test_a_refused_datastream_leaves_a_usable_parameter(world: World) -> None:
 def test_a_new_quantity_without_a_unit_says_so(world: World) -> None:
     body = {k: v for k, v in datastream({"@iot.id": 1}, DEW).items() if k != "unitOfMeasurement"}
     answer = call(world, "POST", "/Datastreams", body, status=422)
-    assert answer["problems"][0]["where"] == "unitOfMeasurement.symbol"
+    assert answer["problems"][0]["where"] == "unitOfMeasurement"
     assert "needs" in answer["message"]

@@ -48,8 +48,8 @@ def test_result_time_and_valid_time_are_kept_filtered_and_cleared(world: World) 
     ]  # fmt: skip
     call(world, "POST", "/CreateObservations", body, status=201)
     first = call(world, "GET", f"/Observations({oid(sid, later)})")
-    assert first["resultTime"] == "2026-01-02T02:00:00Z"
-    assert first["validTime"] == "2026-01-01T02:00:00Z/2026-01-01T03:00:00Z"
+    assert first["resultTime"] == "2026-01-02T02:00:00.000Z"
+    assert first["validTime"] == "2026-01-01T02:00:00.000Z/2026-01-01T03:00:00.000Z"
     second = call(world, "GET", f"/Observations({oid(sid, later + STEP)})")
     assert second["resultTime"] is None and "validTime" not in second
     found = call(world, "GET", f"/Datastreams({sid})/Observations?$filter=resultTime ne null")
@@ -84,13 +84,14 @@ def test_a_corrected_phenomenon_time_moves_the_observation(world: World) -> None
         world, "PATCH", f"/Observations({old})", {"phenomenonTime": "2026-01-02T00:00:00Z"}
     )
     assert moved["@iot.id"] == oid(sid, new_time)
-    assert moved["phenomenonTime"] == "2026-01-02T00:00:00Z"
+    assert moved["phenomenonTime"] == "2026-01-02T00:00:00.000Z"
     times = stored_times(world, sid)
     assert T0 not in times and new_time in times and len(times) == N_VALUES
     # the old id still finds it, for reading, changing and deleting
     assert call(world, "GET", f"/Observations({old})")["@iot.id"] == oid(sid, new_time)
     call(world, "PATCH", f"/Observations({old})", {"phenomenonTime": "2026-01-03T00:00:00Z"})
-    assert call(world, "GET", f"/Observations({old})")["phenomenonTime"] == "2026-01-03T00:00:00Z"
+    moved_again = call(world, "GET", f"/Observations({old})")
+    assert moved_again["phenomenonTime"] == "2026-01-03T00:00:00.000Z"
     assert call(world, "GET", f"/Observations({oid(sid, new_time)})")["@iot.id"] == oid(
         sid, T0 + 2 * 86_400
     )
@@ -121,7 +122,7 @@ def test_moving_onto_another_observation_is_refused(world: World) -> None:
     assert f"Observations({oid(sid, T0 + STEP)})" in answer["message"]
     assert len(stored_times(world, sid)) == N_VALUES
     first = call(world, "GET", f"/Observations({oid(sid, T0)})")
-    assert first["phenomenonTime"] == "2026-01-01T00:00:00Z"
+    assert first["phenomenonTime"] == "2026-01-01T00:00:00.000Z"
 
 
 def test_only_who_may_write_the_station_moves_its_observations(world: World) -> None:

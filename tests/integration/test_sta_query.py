@@ -41,7 +41,7 @@ def test_service_document_and_entity_shapes(world: World) -> None:
     assert thing["Datastreams@iot.navigationLink"].endswith("/Things(1)/Datastreams")
     ds = get(world, "/Datastreams(1)")
     assert ds["unitOfMeasurement"]["symbol"] == "µg/Nm3"
-    assert ds["phenomenonTime"] == "2026-01-01T00:00:00Z/2026-01-01T01:55:00Z"
+    assert ds["phenomenonTime"] == "2026-01-01T00:00:00.000Z/2026-01-01T01:55:00.000Z"
     assert get(world, "/Datastreams(1)/ObservedProperty")["@iot.id"] == "PM25"
     assert get(world, "/Datastreams(1)/Thing/Locations")["value"][0]["location"] == {
         "type": "Point",

@@ -80,7 +80,8 @@ def test_deleting_a_datastream_retires_it_and_keeps_its_observations(world: Worl
     assert sid not in ids(call(world, "GET", "/Datastreams"))
     assert ids(call(world, "GET", "/Things(1)/Datastreams")) == []
     assert call(world, "GET", "/Things(1)?$expand=Datastreams")["Datastreams"] == []
-    assert sid not in ids(call(world, "GET", "/ObservedProperties('PM25')/Datastreams"))
+    # PM25 was observed by that Datastream only: no longer an ObservedProperty
+    call(world, "GET", "/ObservedProperties('PM25')/Datastreams", status=404)
     assert sid not in ids(call(world, "GET", "/Sensors"))
     assert call(world, "GET", "/Observations?$count=true&$top=0")["@iot.count"] == (
         all_before - N_VALUES
@@ -215,7 +216,8 @@ def test_deleting_an_observed_property_retires_its_datastreams(world: World) -> 
     call(world, "DELETE", f"/ObservedProperties({prop})", who="hn")
     call(world, "GET", f"/ObservedProperties({prop})", status=404)
     call(world, "GET", f"/Datastreams({pub})", status=404)
-    call(world, "GET", "/ObservedProperties('PM25')")  # the catalogue parameter stays
+    # the catalogue parameter stays in the catalogue, an ObservedProperty again when observed
+    assert "PM25" in {p["code"] for p in rest(world, "/parameters").json()}
     assert retired(world) == {pub}
     assert stored_observations(world, pub) == N_VALUES
     with world.store.read() as conn:

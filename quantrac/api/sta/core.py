@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, FromClause, literal, select
@@ -89,14 +90,18 @@ class EntitySet:
     build: Callable[[StaScope], View]
     serialize: Callable[[Mapping[str, Any], str], dict[str, Any]]
     string_id: bool = False
+    #: why a derived entity of this set cannot be changed (a 422's message)
     readonly_reason: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 def iso(epoch: int | None) -> str | None:
-    from quantrac.api.timeparse import iso as _iso
-
-    return _iso(epoch)
+    """A SensorThings time: to the millisecond, as the specification's examples and the
+    clients that compare time strings (`2015-03-01T00:40:00.000Z`) write them; quantrac
+    keeps seconds, so the milliseconds are always `.000`."""
+    if epoch is None:
+        return None
+    return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def point(lat: float | None, lon: float | None) -> dict[str, Any] | None:

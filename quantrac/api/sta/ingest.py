@@ -12,7 +12,6 @@ in `.sta.json`.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,11 +20,14 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, select
 
 from quantrac.api.errors import ApiError
+from quantrac.api.sta.results import check_result
 from quantrac.auth.scope import live_series
+from quantrac.catalog import get_catalog
 from quantrac.pipeline.standardize import Reading
 from quantrac.store.db import Store
 from quantrac.store.observations import MAX_TIME, MIN_TIME
 from quantrac.store.schema import series, station
+from quantrac.store.schema_sta import sta_datastream
 
 SUFFIX = ".sta.json"
 
@@ -42,6 +44,16 @@ class Target:
     owner_id: int | None
     visibility: str
     located: bool
+    observation_type: str | None = None
+    #: a quantity outside the national catalogue: its values are kept in the unit its
+    #: Datastream declares, never converted
+    free: bool = False
+
+    @property
+    def reading_unit(self) -> str:
+        """The unit a Reading names: the series' own for a catalogue parameter (the
+        pipeline checks it), none (kept as sent) for a free quantity."""
+        return "" if self.free else self.unit
 
 
 #: One observation as sent: (JSON path, datastream id, time, result, device status, feature,
@@ -63,6 +75,8 @@ class Parsed:
     features: list[tuple[str, Any]] = field(default_factory=list)
     #: per reading: its resultTime and validTime, when sent
     times: list[Times] = field(default_factory=list)
+    #: per reading: its result as sent (JSON), when `observation.value` cannot say it
+    results: list[str | None] = field(default_factory=list)
 
 
 def link_id(value: Any) -> Any:
@@ -105,12 +119,23 @@ def targets(conn: Connection, ids: set[int]) -> dict[int, Target]:
             station.c.owner_id,
             station.c.visibility,
             station.c.latitude.is_not(None) & station.c.longitude.is_not(None),
+            sta_datastream.c.observation_type,
         )
         .join(station, station.c.id == series.c.station_id)
+        .outerjoin(sta_datastream, sta_datastream.c.series_id == series.c.id)
         # a retired series (a deleted Datastream) takes no new observations: "no Datastream"
         .where(series.c.id.in_(sorted(ids)), station.c.retired_at.is_(None), live_series())
     ).all()
-    return {r[0]: Target(*r[:-1], bool(r[-1])) for r in rows}
+    by_code = get_catalog().parameters.by_code
+    return {
+        r[0]: Target(
+            *r[:-2],
+            bool(r[-2]),
+            r[-1],
+            getattr(by_code.get(r.parameter_code), "provenance", "") == "local",
+        )
+        for r in rows
+    }
 
 
 class _Builder:
@@ -213,6 +238,7 @@ def readings_of(conn: Connection, items: list[Item], problems: list[tuple[str, s
     keys: list[tuple[int, int]] = []
     features: list[tuple[str, Any]] = []
     times: list[Times] = []
+    results: list[str | None] = []
     for where, ds, raw_time, result, status, feature, result_time, valid_time in items:
         target = found.get(ds) if isinstance(ds, int) and not isinstance(ds, bool) else None
         if target is None:
@@ -245,12 +271,10 @@ def readings_of(conn: Connection, items: list[Item], problems: list[tuple[str, s
                 )
             )
             continue
-        if result is not None and (
-            isinstance(result, bool)
-            or not isinstance(result, int | float)
-            or not math.isfinite(result)
-        ):
-            problems.append((f"{where}.result", f"{result!r} is not a number (or null)"))
+        try:
+            value, kept = check_result(result, target.observation_type)
+        except ValueError as e:
+            problems.append((f"{where}.result", str(e)))
             continue
         if status is not None and not (isinstance(status, int) and 0 <= status <= 99):
             problems.append((f"{where}.parameters.device_status", "an integer 0…99"))
@@ -263,8 +287,8 @@ def readings_of(conn: Connection, items: list[Item], problems: list[tuple[str, s
                 target.station_code,
                 target.parameter,
                 when,
-                None if result is None else float(result),
-                target.unit,
+                value,
+                target.reading_unit,
                 status,
                 where,
             )
@@ -272,7 +296,8 @@ def readings_of(conn: Connection, items: list[Item], problems: list[tuple[str, s
         keys.append((target.series_id, int(when.timestamp())))
         features.append((where, feature))
         times.append(extra)
-    return Parsed(readings, keys, found, problems, features, times)
+        results.append(kept)
+    return Parsed(readings, keys, found, problems, features, times, results)
 
 
 def _times(

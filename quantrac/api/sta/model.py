@@ -112,7 +112,8 @@ SETS: dict[str, EntitySet] = {
 #: Singular navigation names → set (for paths such as Datastreams(1)/Thing).
 BY_SINGULAR = {es.singular: es for es in SETS.values()}
 
-#: Sets partly stored in sta_* tables: only their stored rows can be changed or deleted.
+#: Sets partly stored in sta_* tables (ids from STORED_BASE on), partly derived from the
+#: registry: only their stored rows are changed as entities of their own.
 STORED_SETS = ("Sensors", "FeaturesOfInterest", "HistoricalLocations")
 
 

@@ -26,9 +26,15 @@ from quantrac.api.sta.core import (
     stored,
     stored_row,
 )
+from quantrac.api.sta.results import read_result
 from quantrac.auth.scope import live_series, visible_observation, visible_series, visible_station
 from quantrac.store.schema import observation, organization, parameter, series, station
-from quantrac.store.schema_sta import sta_datastream, sta_observation_foi, sta_observation_time
+from quantrac.store.schema_sta import (
+    sta_datastream,
+    sta_observation_foi,
+    sta_observation_result,
+    sta_observation_time,
+)
 
 THING_PROPERTIES = (
     "code", "kind", "medium", "admin_unit", "owner", "network", "visibility", "regulation",
@@ -100,7 +106,7 @@ def datastream_view(scope: StaScope) -> View:
         "id": Prop(d.c.id, "num"),
         "name": Prop(name, "str"),
         "description": Prop(description, "str"),
-        "observationType": Prop(literal(OM_MEASUREMENT), "str"),
+        "observationType": Prop(func.coalesce(sd.c.observation_type, OM_MEASUREMENT), "str"),
         "unitOfMeasurement/symbol": Prop(d.c.unit, "str"),
         "unitOfMeasurement/name": Prop(d.c.unit, "str"),
         "observedArea": Prop(s.c.id, "geom"),
@@ -116,6 +122,7 @@ def datastream_view(scope: StaScope) -> View:
         s.c.latitude.label("lat"), s.c.longitude.label("lon"), pr.c.name_vi.label("p_vi"),
         name.label("name"), description.label("description"),
         sensor_key.label("sensor_key"), op_key.label("op_key"), sd.c.unit_json.label("unit_json"),
+        sd.c.observation_type.label("observation_type"),
         first.label("first_time"), last.label("last_time"),
     ]  # fmt: skip
     keys = {
@@ -139,7 +146,7 @@ def datastream_json(r: Mapping[str, Any], base: str) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "name": r["name"],
         "description": r["description"],
-        "observationType": OM_MEASUREMENT,
+        "observationType": r["observation_type"] or OM_MEASUREMENT,
         "unitOfMeasurement": json.loads(r["unit_json"])
         if r["unit_json"]
         else {
@@ -192,6 +199,12 @@ def observation_view(scope: StaScope) -> View:
         )
 
     result_time, valid_from, valid_to = sent("result_time"), sent("valid_from"), sent("valid_to")
+    rs = sta_observation_result.alias()
+    kept_result = (
+        select(rs.c.result_json)
+        .where(rs.c.series_id == o.c.series_id, rs.c.time == o.c.time)
+        .scalar_subquery()
+    )
     props = {
         "id": Prop(oid, "num"),
         "phenomenonTime": Prop(o.c.time, "time"),
@@ -216,6 +229,7 @@ def observation_view(scope: StaScope) -> View:
         result_time.label("result_time"),
         valid_from.label("valid_from"),
         valid_to.label("valid_to"),
+        kept_result.label("result_json"),
     ]
     keys = {"id": oid, "series_id": o.c.series_id, "station_id": d.c.station_id, "foi_key": foi_key}
 
@@ -244,7 +258,7 @@ def observation_json(r: Mapping[str, Any], base: str) -> dict[str, Any]:
     doc = {
         "phenomenonTime": iso(r["time"]),
         "resultTime": iso(r["result_time"]),
-        "result": r["value"],
+        "result": read_result(r["value"], r["result_json"]),
         "resultQuality": {"qc_flag": r["qc_flag"], "qc_reasons": reasons},
         "parameters": {"device_status": r["device_status"], "qc_flag": r["qc_flag"]},
     }

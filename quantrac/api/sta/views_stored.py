@@ -11,6 +11,12 @@ $filter, $orderby, paging, $count, navigation — treats them alike:
 | FeaturesOfInterest  | a located station's point (station id)    | sta_feature_of_interest  |
 | HistoricalLocations | a located station since creation (station) | sta_historical_location |
 
+A derived FeatureOfInterest or HistoricalLocation deleted through SensorThings has a
+`sta_derived_deleted` row and is gone from every answer; the station keeps its point. A deleted
+point comes back (same id) as soon as an observation of the station has no stored feature
+again, since an Observation always has a FeatureOfInterest; a deleted HistoricalLocation stays
+gone.
+
 Who sees a stored row: everyone when nothing links it yet (free-standing metadata, like the
 catalogue); otherwise whoever sees at least one station it is linked to — a Sensor or
 ObservedProperty through its Datastreams, a FeatureOfInterest through its observations, a
@@ -42,10 +48,11 @@ from sqlalchemy import (
 
 from quantrac.api.sta.core import GEOJSON, Prop, StaScope, View, iso, point, stored
 from quantrac.auth.principal import Principal
-from quantrac.auth.scope import visible_series, visible_station
-from quantrac.store.schema import parameter, series, station
+from quantrac.auth.scope import live_series, visible_series, visible_station
+from quantrac.store.schema import observation, parameter, series, station
 from quantrac.store.schema_sta import (
     sta_datastream,
+    sta_derived_deleted,
     sta_feature_of_interest,
     sta_historical_location,
     sta_observation_foi,
@@ -91,6 +98,35 @@ def _free_or_seen_by_observations(p: Principal, row_id: Any) -> Any:
 
 def _text(value: Any) -> Any:
     return cast(value, Text)
+
+
+#: `sta_derived_deleted.kind` of a station's deleted point and registered HistoricalLocation.
+DELETED_FEATURE = "feature"
+DELETED_HISTORICAL_LOCATION = "historical_location"
+
+
+def point_observations(station_id: Any) -> Any:
+    """The observations whose FeatureOfInterest is the station's point: those of its live
+    series without a stored feature (whoever may see them — the point exists while they do)."""
+    o = observation.alias()
+    d = series.alias()
+    lk = sta_observation_foi.alias()
+    own = exists(select(lk.c.foi_id).where(lk.c.series_id == o.c.series_id, lk.c.time == o.c.time))
+    return (
+        select(o.c.series_id)
+        .select_from(o.join(d, d.c.id == o.c.series_id))
+        .where(d.c.station_id == station_id, live_series(d), ~own)
+    )
+
+
+def _not_deleted(kind: str, station_id: Any, *, unless: Any = None) -> Any:
+    """No `sta_derived_deleted` row of `kind` for the station (or one that `unless` voids).
+    `unless` sits inside the subquery, so it is evaluated only for stations with a row."""
+    dd = sta_derived_deleted.alias()
+    cond = [dd.c.kind == kind, dd.c.station_id == station_id]
+    if unless is not None:
+        cond.append(~unless)
+    return ~exists(select(dd.c.station_id).where(*cond))
 
 
 # --- Sensors ----------------------------------------------------------------------------------
@@ -165,6 +201,18 @@ def sensor_json(r: Mapping[str, Any], base: str) -> dict[str, Any]:
 # --- ObservedProperties -------------------------------------------------------------------------
 def observed_property_view(scope: StaScope) -> View:
     pr = parameter.alias()
+    # A catalogue parameter is an ObservedProperty while a Datastream the caller sees observes
+    # it in its own name (not through a stored ObservedProperty's words): the catalogue's
+    # hundreds of parameters are not entities until something measures them, and a
+    # Datastream links any of them by code (`{"@iot.id": "PM25"}`) all the same.
+    d, s, sd = series.alias(), station.alias(), sta_datastream.alias()
+    observed = (
+        select(d.c.parameter_code)
+        .select_from(
+            d.join(s, s.c.id == d.c.station_id).outerjoin(sd, sd.c.series_id == d.c.id)
+        )
+        .where(visible_series(scope.principal, d, s), sd.c.observed_property_id.is_(None))
+    )
     catalogue = select(
         cast(pr.c.code, String).label("id"),
         pr.c.code.label("code"),
@@ -176,7 +224,7 @@ def observed_property_view(scope: StaScope) -> View:
         pr.c.unit.label("unit"),
         pr.c.media.label("media"),
         pr.c.code.label("parameter_code"),
-    )
+    ).where(pr.c.code.in_(observed))
     x = sta_observed_property.alias()
     rows = select(
         cast(x.c.id, String).label("id"),
@@ -248,7 +296,14 @@ def feature_view(scope: StaScope) -> View:
         cast(s.c.longitude, Float).label("lon"),
         cast(null(), Text).label("geometry"),
         cast(null(), Text).label("properties"),
-    ).where(visible_station(p, s), s.c.latitude.is_not(None), s.c.longitude.is_not(None))
+    ).where(
+        visible_station(p, s),
+        s.c.latitude.is_not(None),
+        s.c.longitude.is_not(None),
+        _not_deleted(
+            DELETED_FEATURE, s.c.id, unless=exists(point_observations(s.c.id).correlate(s))
+        ),
+    )
     f = sta_feature_of_interest.alias()
     rows = select(
         stored(f.c.id).label("id"),
@@ -294,7 +349,12 @@ def historical_location_view(scope: StaScope) -> View:
         cast(s.c.id, BigInteger).label("id"),
         s.c.id.label("station_id"),
         s.c.created_at.label("time"),
-    ).where(visible_station(p, s), s.c.latitude.is_not(None), s.c.longitude.is_not(None))
+    ).where(
+        visible_station(p, s),
+        s.c.latitude.is_not(None),
+        s.c.longitude.is_not(None),
+        _not_deleted(DELETED_HISTORICAL_LOCATION, s.c.id),
+    )
     h = sta_historical_location.alias()
     s2 = station.alias()
     rows = (

@@ -4,11 +4,14 @@
 |---------------------|--------------------------------------|------------------------------|
 | Things              | staff                                | the station is retired       |
 | Locations           | staff                                | unlinked; a Thing keeps others |
-| HistoricalLocations | staff (stored ones)                  | a stored one is removed      |
-| FeaturesOfInterest  | staff (stored; a station's point moves the station) | unused stored one |
+| HistoricalLocations | staff                                | removed (a Thing's registered |
+|                     |                                      | one: hidden for good)        |
+| FeaturesOfInterest  | staff (a station's point moves the station) | an unused one removed |
+|                     |                                      | (a station's point: hidden until |
+|                     |                                      | its next observation)        |
 | Datastreams         | staff                                | the series is deleted (below) |
 | Sensors             | staff                                | it and its Datastreams deleted |
-| ObservedProperties  | staff (stored ones)                  | it and its Datastreams deleted |
+| ObservedProperties  | staff (catalogue ones: their Datastreams) | it and its Datastreams deleted |
 | Observations        | `write` on the station (a revision)  | recorded as a revision       |
 
 Each concern lives in its own module (`write_things`, `write_datastreams`,
@@ -24,7 +27,7 @@ audit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from quantrac.api.errors import ApiError
@@ -120,7 +123,8 @@ class Writer(
         if not last.single or last.ident is None or rp.prop:
             raise ApiError(405, "DELETE addresses one entity by id, e.g. /Things(1)")
         name = last.es.name
-        handlers: dict[str, Callable[[Any, Any], None]] = {
+        # each deletes in the caller's transaction; some return details for the audit row
+        handlers: dict[str, Callable[[Any, Any], Mapping[str, Any] | None]] = {
             "Things": self.retire_thing,
             "Locations": self.delete_location,
             "HistoricalLocations": self.delete_historical_location,
@@ -131,11 +135,6 @@ class Writer(
             "Observations": self.delete_observation,
         }
         with self.ctx.store.write() as conn:
-            try:
-                handlers[name](conn, last.ident)
-            except ApiError as e:
-                if e.status == 422:  # a derived entity: nothing to delete on its own
-                    raise ApiError(405, f"{name}: {last.es.readonly_reason}") from None
-                raise
-            self._audit(conn, "sta.delete", f"{name}({last.ident})")
+            details = handlers[name](conn, last.ident)
+            self._audit(conn, "sta.delete", f"{name}({last.ident})", details)
         self.ctx.bump()

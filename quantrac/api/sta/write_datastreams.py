@@ -3,8 +3,10 @@
 A Datastream needs a Thing, a Sensor and an ObservedProperty (400 without one, as the
 specification says). Its values are stored as a catalogue parameter in that parameter's
 storage unit: its ObservedProperty is — or, in the client's own words, matches — a parameter
-of the catalogue, or, outside it, becomes a province parameter in the unit the Datastream
-declares (`_new_quantity`). Sensors and ObservedProperties given inline are stored as given
+of the catalogue, or, outside it, becomes a province parameter whose values are kept in
+whatever unit the Datastream declares, and may change (`_new_quantity`). Its observationType
+decides what its results may be (`results.check_result`): numbers for OM_Measurement, the
+registry's own series. Sensors and ObservedProperties given inline are stored as given
 (`sta_sensor`, `sta_observed_property`) and linked; the client's name, description and
 unitOfMeasurement of the Datastream are kept too.
 
@@ -38,7 +40,7 @@ from quantrac.api.sta.write_base import (
 from quantrac.auth.scope import live_series
 from quantrac.catalog import get_catalog
 from quantrac.catalog.catalog import add_local_parameter
-from quantrac.catalog.text import fold, nearest
+from quantrac.catalog.text import fold
 from quantrac.store.catalog_sync import upsert_parameter
 from quantrac.store.db import now_s
 from quantrac.store.registry import ensure_series, retire_series
@@ -109,30 +111,24 @@ class DatastreamWriter(WriterBase):
 
     def _new_quantity(self, conn: Connection, name: str, description: str, uom: Any) -> str:
         """A quantity outside the national catalogue becomes a province parameter (as `quantrac
-        catalog add-parameter` makes one), stored in the unit the Datastream declares: its
-        values are then kept, checked for time and plausibility, and shared like any other,
-        with no QCVN limit. The same name in the same unit is the same parameter again.
+        catalog add-parameter` makes one) in the unit the Datastream declares (dimensionless
+        when quantrac does not know that unit: the series keeps the client's symbol): its
+        values are then kept as sent, checked for time, and shared like any other, with no
+        QCVN limit. The same name in the same unit is the same parameter again.
 
         The parameter file is written before the caller's transaction commits, so a request
         refused later leaves the parameter in the file (unused, as after `catalog
         add-parameter`); its database row is written whenever it is used
         (`catalog_sync.ensure_parameter`)."""
         catalog = get_catalog()
-        symbol = uom.get("symbol") if isinstance(uom, Mapping) else None
-        if not symbol:
+        if not isinstance(uom, Mapping):
             raise unprocessable(
-                "unitOfMeasurement.symbol",
-                f"{name!r} is outside the parameter catalogue: it needs the unit its values are "
-                "given in (unitOfMeasurement.symbol)",
+                "unitOfMeasurement",
+                f"{name!r} is outside the parameter catalogue: its Datastream needs the unit its "
+                "results are given in (unitOfMeasurement {name, symbol, definition})",
             )
-        unit = catalog.units.find(str(symbol))
-        if unit is None:
-            raise unprocessable(
-                "unitOfMeasurement.symbol",
-                f"{symbol!r} is not a unit quantrac knows, so {name!r} (outside the parameter "
-                f"catalogue) cannot be stored; known units include "
-                f"{', '.join(nearest(str(symbol or ''), catalog.units.spellings())) or '—'}",
-            )
+        unit = catalog.units.find(str(uom.get("symbol") or "-")) or catalog.units.find("-")
+        assert unit is not None  # the catalogue always has the dimensionless unit
         base = "STA_" + (re.sub(r"[^A-Z0-9]+", "_", fold(name).upper()).strip("_")[:20] or "Q")
         code, n = base, 1
         while code in catalog.parameters.by_code:
@@ -148,27 +144,34 @@ class DatastreamWriter(WriterBase):
         self._audit(conn, "catalog.add_parameter", code, {"name": name, "unit": unit.symbol})
         return code
 
-    def _check_unit(self, uom: Any, code: str, medium: str) -> None:
+    def _check_unit(self, uom: Any, code: str, medium: str) -> str | None:
+        """The unit the series' values are in, from a Datastream's unitOfMeasurement (None:
+        not given). A catalogue parameter is stored in its storage unit (422 for another); a
+        quantity outside the catalogue is kept in whatever unit its client declares, known to
+        quantrac or not, and never converted."""
         if uom is None:
-            return
+            return None
         if not isinstance(uom, Mapping):
             raise unprocessable("unitOfMeasurement", "must be an object {name, symbol, definition}")
         catalog = get_catalog()
-        canonical = catalog.parameters.canonical_unit(code, medium)
         symbol = uom.get("symbol")
+        unit = catalog.units.find(str(symbol)) if symbol not in (None, "") else None
+        if _free(code):
+            if unit is not None:
+                return unit.symbol
+            return (
+                str(symbol)[:32] if symbol not in (None, "") else catalog.parameters.get(code).unit
+            )
+        canonical = catalog.parameters.canonical_unit(code, medium)
         if symbol in (None, ""):
-            return
-        unit = catalog.units.find(str(symbol))
+            return None
         if unit is None or unit != catalog.units.find(canonical):
             raise unprocessable(
                 "unitOfMeasurement.symbol",
                 f"{code} at a {medium} station is stored in {canonical}; "
                 f"send values in {canonical}",
             )
-
-    def _check_type(self, value: Any) -> None:
-        if value is not None and str(value).rsplit("/", 1)[-1] != "OM_Measurement":
-            raise unprocessable("observationType", f"quantrac stores {OM_MEASUREMENT}")
+        return None
 
     # --- create ------------------------------------------------------------------------------
     def create_datastream(self, doc: Mapping[str, Any], conn: Connection | None = None) -> int:
@@ -184,13 +187,15 @@ class DatastreamWriter(WriterBase):
                 raise invalid("ObservedProperty", 'required: {"@iot.id": …} or a new one')
             if doc.get("Sensor") is None:
                 raise invalid("Sensor", 'required: {"@iot.id": …} or a new Sensor')
-            self._check_type(doc.get("observationType"))
+            kind = _observation_type(doc)
             uom = doc.get("unitOfMeasurement")
             code, op_id = self._quantity(c, doc["ObservedProperty"], st["medium"], uom)
-            self._check_unit(uom, code, st["medium"])
+            unit = self._check_unit(uom, code, st["medium"])
             self._check_new(c, st, code)
             sensor_id = self._sensor(c, doc["Sensor"])
             ds_id = ensure_series(self.ctx.store, st["code"], code, conn=c)
+            if unit is not None:
+                c.execute(update(series).where(series.c.id == ds_id).values(unit=unit))
             c.execute(
                 insert(sta_datastream).values(
                     series_id=ds_id,
@@ -199,6 +204,7 @@ class DatastreamWriter(WriterBase):
                     name=text(doc, "name"),
                     description=text(doc, "description"),
                     unit_json=_words(uom),
+                    observation_type=kind,
                     updated_at=now_s(),
                 )
             )
@@ -277,9 +283,14 @@ class DatastreamWriter(WriterBase):
             raise invalid("Observations", "create Observations with POST, not in a PATCH")
         with self.ctx.store.write() as c:
             d, st = self._series(c, ident)
-            self._check_unit(doc.get("unitOfMeasurement"), d["parameter_code"], st["medium"])
-            self._check_type(doc.get("observationType"))
+            unit = self._check_unit(doc.get("unitOfMeasurement"), d["parameter_code"], st["medium"])
             values: dict[str, Any] = {}
+            if "observationType" in doc:
+                values["observation_type"] = _observation_type(doc)
+            if unit is not None and unit != d["unit"]:
+                # the values already stored stay as they are: the audit row says from when
+                c.execute(update(series).where(series.c.id == d["id"]).values(unit=unit))
+                self._audit(c, "sta.unit", f"Datastreams({ident})", {"from": d["unit"], "to": unit})
             for key in ("name", "description"):
                 if key in doc:
                     values[key] = text(doc, key)
@@ -349,6 +360,24 @@ class DatastreamWriter(WriterBase):
         def check_observations(self, conn: Connection, data: bytes) -> None: ...
 
 
+def _free(code: str) -> bool:
+    """A quantity outside the national catalogue (a province's own, or one a client
+    brought): no QCVN limit reads its values, so they stay in the unit their client gives."""
+    return get_catalog().parameters.get(code).provenance == "local"
+
+
+def _observation_type(doc: Mapping[str, Any]) -> str | None:
+    """The observationType to keep: None for OM_Measurement (numbers, the registry's own
+    series), else the client's URI as written; it decides what results may be
+    (`results.check_result`)."""
+    value = doc.get("observationType")
+    if value is None or value == OM_MEASUREMENT:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value) > 255:
+        raise invalid("observationType", "a URI of at most 255 characters, e.g. " + OM_MEASUREMENT)
+    return value
+
+
 def _words(uom: Any) -> str | None:
-    """A unitOfMeasurement as the client wrote it (checked to be the storage unit)."""
+    """A unitOfMeasurement as the client wrote it."""
     return json.dumps(uom, ensure_ascii=False) if isinstance(uom, Mapping) else None

@@ -245,9 +245,33 @@ class EntityWriter(WriterBase):
             self._audit(c, "sta.update", f"ObservedProperties({rid})", {"fields": sorted(values)})
 
     def delete_observed_property(self, conn: Connection, ident: Any) -> None:
+        if isinstance(ident, str):
+            self._delete_catalogue_quantity(conn, ident)
+            return
         self._delete_with_datastreams(
             conn, "ObservedProperties", ident, sta_observed_property, "observed_property_id"
         )
+
+    def _delete_catalogue_quantity(self, conn: Connection, code: str) -> None:
+        """A catalogue parameter is an ObservedProperty while Datastreams the caller sees
+        observe it; deleting it deletes those Datastreams (hidden, their observations kept, as
+        a Datastream's DELETE does) — all the caller sees, or none (403). The catalogue
+        itself is not changed: a new Datastream of it brings it back."""
+        self._require_staff("ObservedProperties")
+        if self.visible(conn, "ObservedProperties", code) is None:
+            raise ApiError(404, f"no ObservedProperty {code!r}")
+        view = SETS["Datastreams"].build(self._scope())
+        q = view.select(view.id).where(view.match("op_key", code))
+        ids = sorted(int(i) for i in conn.scalars(q))
+        stations = conn.execute(
+            select(station.c.code, station.c.admin_unit_key, station.c.owner_id)
+            .join(series, series.c.station_id == station.c.id)
+            .where(series.c.id.in_(ids))
+            .distinct()
+        ).mappings()
+        self._check_stations(list(stations), f"ObservedProperty {code}")
+        for ds_id in ids:
+            self.retire_datastream(conn, ds_id, cause=f"ObservedProperties('{code}')")
 
     if TYPE_CHECKING:  # provided by the other writers (write.py composes them)
 

@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, Table, delete, insert, select, tuple_, update
 
 from quantrac.api.errors import ApiError
 from quantrac.api.sta import ingest
@@ -27,6 +27,7 @@ from quantrac.api.sta.core import (
     split_observation_id,
     stored_row,
 )
+from quantrac.api.sta.results import read_result
 from quantrac.api.sta.write_base import WriterBase, invalid
 from quantrac.api.timeparse import iso, parse_instant
 from quantrac.auth.scope import live_series
@@ -37,6 +38,7 @@ from quantrac.store.schema import observation, observation_revision, series
 from quantrac.store.schema_sta import (
     sta_observation_foi,
     sta_observation_moved,
+    sta_observation_result,
     sta_observation_time,
 )
 from quantrac.sync.changes import record_observations
@@ -85,7 +87,7 @@ class ObservationWriter(WriterBase):
         )
         with self.ctx.store.write() as conn:
             self._link_features(conn, parsed, plan)
-            self._record_times(conn, parsed)
+            self._keep_as_sent(conn, parsed)
             archive.mark(received.raw_file_id, "parsed", conn=conn)
             self._audit(
                 conn,
@@ -160,36 +162,23 @@ class ObservationWriter(WriterBase):
                 row = created[want]
             if row is not None:
                 links.append({"series_id": sid, "time": t, "foi_id": row})
-        lk = sta_observation_foi.c
-        series_ids = sorted({sid for sid, _ in parsed.keys})
-        anything = select(lk.series_id).where(lk.series_id.in_(series_ids)).limit(1)
-        if not links and conn.scalar(anything) is None:
-            return  # nothing linked in these series: every observation keeps its station's point
-        for i in range(0, len(parsed.keys), _KEYS_PER_STATEMENT):
-            chunk = parsed.keys[i : i + _KEYS_PER_STATEMENT]
-            pairs = tuple_(lk.series_id, lk.time).in_(chunk)
-            conn.execute(delete(sta_observation_foi).where(pairs))
-        if links:
-            conn.execute(insert(sta_observation_foi), links)
+        _replace_rows(conn, sta_observation_foi, parsed.keys, links)
 
-    def _record_times(self, conn: Connection, parsed: ingest.Parsed) -> None:
+    def _keep_as_sent(self, conn: Connection, parsed: ingest.Parsed) -> None:
         """Keep each observation's resultTime and validTime as sent this time (none sent:
-        none kept), like its feature."""
-        rows = [
+        none kept), like its feature — and its result, where the value cannot say it."""
+        times = [
             {"series_id": sid, "time": t, "result_time": rt, "valid_from": vf, "valid_to": vt}
             for (sid, t), (rt, vf, vt) in zip(parsed.keys, parsed.times, strict=True)
             if rt is not None or vf is not None
         ]
-        x = sta_observation_time.c
-        series_ids = sorted({sid for sid, _ in parsed.keys})
-        anything = select(x.series_id).where(x.series_id.in_(series_ids)).limit(1)
-        if not rows and conn.scalar(anything) is None:
-            return  # the usual case: no such times in these series, nothing to clear
-        for i in range(0, len(parsed.keys), _KEYS_PER_STATEMENT):
-            chunk = parsed.keys[i : i + _KEYS_PER_STATEMENT]
-            conn.execute(delete(sta_observation_time).where(tuple_(x.series_id, x.time).in_(chunk)))
-        if rows:
-            conn.execute(insert(sta_observation_time), rows)
+        _replace_rows(conn, sta_observation_time, parsed.keys, times)
+        results = [
+            {"series_id": sid, "time": t, "result_json": kept}
+            for (sid, t), kept in zip(parsed.keys, parsed.results, strict=True)
+            if kept is not None
+        ]
+        _replace_rows(conn, sta_observation_result, parsed.keys, results)
 
     # --- change and delete ----------------------------------------------------------------------
     def _stored_observation(
@@ -228,6 +217,11 @@ class ObservationWriter(WriterBase):
                     tm.series_id == sid, tm.time == t
                 )
             ).first()
+            kept_result = conn.scalar(
+                select(sta_observation_result.c.result_json).where(
+                    sta_observation_result.c.series_id == sid, sta_observation_result.c.time == t
+                )
+            )
             new_t = t
             if "phenomenonTime" in doc:
                 new_t = parse_instant(doc["phenomenonTime"], "phenomenonTime")
@@ -245,7 +239,7 @@ class ObservationWriter(WriterBase):
         new: dict[str, Any] = {
             "Datastream": {"@iot.id": sid},
             "phenomenonTime": iso(new_t),
-            "result": doc.get("result", row["value"]),
+            "result": doc["result"] if "result" in doc else read_result(row["value"], kept_result),
         }
         if "FeatureOfInterest" in doc:
             if ingest.link_id(doc["FeatureOfInterest"]) is None:
@@ -316,7 +310,7 @@ class ObservationWriter(WriterBase):
                 changed_at=now_s(),
             )
         )
-        for table in (sta_observation_foi, sta_observation_time):
+        for table in (sta_observation_foi, sta_observation_time, sta_observation_result):
             conn.execute(delete(table).where(table.c.series_id == sid, table.c.time == t))
         conn.execute(
             delete(observation).where(observation.c.series_id == sid, observation.c.time == t)
@@ -330,3 +324,21 @@ class ObservationWriter(WriterBase):
         ) -> int: ...
 
         def _feature_values(self, doc: Mapping[str, Any], *, partial: bool) -> dict[str, Any]: ...
+
+
+def _replace_rows(
+    conn: Connection, table: Table, keys: list[tuple[int, int]], rows: list[dict[str, Any]]
+) -> None:
+    """What the request said about each observation replaces what was kept for it (said
+    nothing: nothing kept). Rows keyed (series_id, time), few: a series with none at all is
+    skipped with one probe — the usual case of a bulk write."""
+    c = table.c
+    series_ids = sorted({sid for sid, _ in keys})
+    anything = select(c.series_id).where(c.series_id.in_(series_ids)).limit(1)
+    if not rows and conn.scalar(anything) is None:
+        return
+    for i in range(0, len(keys), _KEYS_PER_STATEMENT):
+        chunk = keys[i : i + _KEYS_PER_STATEMENT]
+        conn.execute(delete(table).where(tuple_(c.series_id, c.time).in_(chunk)))
+    if rows:
+        conn.execute(insert(table), rows)

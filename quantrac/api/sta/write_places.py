@@ -2,10 +2,13 @@
 `sta_historical_location`): create, change, delete — by agency staff.
 
 A station's point is its derived FeatureOfInterest (changing it moves the station) and its
-registered location its derived HistoricalLocation; neither is deleted on its own (405). A
-stored feature that observations use is kept (409: the specification would delete those
-observations). A feature given inline with an Observation is created by whoever may write that
-observation, and is then seen only with that observation's station.
+registered location its derived HistoricalLocation. Deleting either (staff who may change the
+station) only hides it (`sta_derived_deleted`): the station keeps its point and Locations. A
+deleted point comes back when an observation without a stored feature is written again; a
+deleted registered HistoricalLocation stays gone. A feature that observations use, stored or a
+station's point, is kept (409: the specification would delete those observations). A feature
+given inline with an Observation is created by whoever may write that observation, and is then
+seen only with that observation's station.
 """
 
 from __future__ import annotations
@@ -14,12 +17,18 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import shapely
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
+from quantrac.api.errors import ApiError
 from quantrac.api.sta import ingest
 from quantrac.api.sta.core import GEOJSON, STORED_BASE, stored_row
 from quantrac.api.sta.geo import feature_geometry
 from quantrac.api.sta.model import SETS
+from quantrac.api.sta.views_stored import (
+    DELETED_FEATURE,
+    DELETED_HISTORICAL_LOCATION,
+    point_observations,
+)
 from quantrac.api.sta.write_base import (
     SameTransaction,
     WriterBase,
@@ -31,15 +40,25 @@ from quantrac.api.sta.write_base import (
     unprocessable,
 )
 from quantrac.api.timeparse import parse_instant
+from quantrac.errors import ConflictError
 from quantrac.store.db import now_s
 from quantrac.store.schema import series, station
 from quantrac.store.schema_sta import (
+    sta_derived_deleted,
     sta_feature_of_interest,
     sta_historical_location,
     sta_observation_foi,
 )
 
 FOI_KEYS = {"name", "description", "encodingType", "feature", "properties"}
+
+
+def _feature_in_use(ident: Any, n: int) -> str:
+    """Why a FeatureOfInterest with observations is kept (stored or a station's point)."""
+    return (
+        f"FeatureOfInterest {ident} is the feature of {n} Observation(s), which are kept; "
+        "delete those Observations first"
+    )
 
 
 class PlaceWriter(WriterBase):
@@ -111,16 +130,45 @@ class PlaceWriter(WriterBase):
         )
         return list(conn.execute(q).mappings())
 
-    def delete_feature(self, conn: Connection, ident: Any) -> None:
+    def delete_feature(self, conn: Connection, ident: Any) -> dict[str, Any] | None:
+        """An unused feature: a stored one is deleted, a station's point hidden (the station
+        keeps its point, and the feature comes back with its next observation)."""
+        if stored_row(ident) is None:
+            return self._hide_derived(conn, "FeaturesOfInterest", DELETED_FEATURE, ident)
         self._delete_unused(
             conn,
             "FeaturesOfInterest",
             ident,
             sta_feature_of_interest,
             sta_observation_foi.c.foi_id,
-            lambda n: f"FeatureOfInterest {ident} is the feature of {n} Observation(s), which "
-            "are kept; delete those Observations first",
+            lambda n: _feature_in_use(ident, n),
         )
+        return None
+
+    def _hide_derived(
+        self, conn: Connection, set_name: str, kind: str, ident: Any
+    ) -> dict[str, Any]:
+        """Delete a station's derived entity (its id is the station's) by recording it in
+        `sta_derived_deleted`; the details for the audit row. A point some observations still
+        have is kept (409), as a stored feature in use is."""
+        self._require_staff(set_name)
+        if self.visible(conn, set_name, ident) is None:
+            raise ApiError(404, f"no {SETS[set_name].singular} {ident!r}")
+        st = self._station(conn, ident, staff=True)
+        if kind == DELETED_FEATURE:
+            used = point_observations(st["id"]).subquery()
+            n = int(conn.scalar(select(func.count()).select_from(used)) or 0)
+            if n:
+                raise ConflictError(_feature_in_use(ident, n))
+        dd = sta_derived_deleted.c
+        # replaced rather than assumed absent: a stale row never makes a DELETE fail
+        conn.execute(delete(sta_derived_deleted).where(dd.kind == kind, dd.station_id == st["id"]))
+        conn.execute(
+            insert(sta_derived_deleted).values(
+                kind=kind, station_id=st["id"], deleted_by=self.p.actor, deleted_at=now_s()
+            )
+        )
+        return {"station": st["code"], "derived": True}
 
     # --- HistoricalLocations -----------------------------------------------------------------
     def _own_locations(self, conn: Connection, st: Mapping[str, Any], links: Any) -> None:
@@ -196,7 +244,12 @@ class PlaceWriter(WriterBase):
                 )
             self._audit(c, "sta.update", f"HistoricalLocations({ident})", {"fields": sorted(doc)})
 
-    def delete_historical_location(self, conn: Connection, ident: Any) -> None:
+    def delete_historical_location(self, conn: Connection, ident: Any) -> dict[str, Any] | None:
+        """A stored HistoricalLocation is deleted, the registered one hidden for good."""
+        if stored_row(ident) is None:
+            return self._hide_derived(
+                conn, "HistoricalLocations", DELETED_HISTORICAL_LOCATION, ident
+            )
         self._require_staff("HistoricalLocations")
         rid = self._stored(conn, "HistoricalLocations", ident)
         sid = conn.scalar(
@@ -204,6 +257,7 @@ class PlaceWriter(WriterBase):
         )
         self._station(conn, sid, staff=True)
         conn.execute(delete(sta_historical_location).where(sta_historical_location.c.id == rid))
+        return None
 
     if TYPE_CHECKING:  # provided by the other writers (write.py composes them)
 
