@@ -34,9 +34,13 @@ def public_station(st: St = station) -> ColumnElement[bool]:
     return st.c.visibility == "public"
 
 
-def visible_station(p: Principal, st: St = station) -> ColumnElement[bool]:
-    """Stations the caller may know exist (retired ones are gone for everybody)."""
-    return and_(st.c.retired_at.is_(None), or_(full_access(p, st), public_station(st)))
+def visible_station(
+    p: Principal, st: St = station, *, retired: bool = False
+) -> ColumnElement[bool]:
+    """Stations the caller may know exist (retired ones are gone for everybody; `retired`:
+    counted in, for what they leave behind — the feature their observations were made at)."""
+    seen = or_(full_access(p, st), public_station(st))
+    return seen if retired else and_(st.c.retired_at.is_(None), seen)
 
 
 def live_series(d: FromClause = series) -> ColumnElement[bool]:

@@ -166,6 +166,26 @@ sta_observation_result = Table(
     Column("result_json", Text, nullable=False),
 )
 
+# What a SensorThings client says in a Thing's `properties` beyond the station registry's own
+# keys (`{"reference": "Third Floor"}`): kept as a JSON object and answered with them.
+sta_thing_properties = Table(
+    "sta_thing_properties",
+    metadata,
+    Column("station_id", Integer, ForeignKey("station.id"), primary_key=True, autoincrement=False),
+    Column("properties", Text, nullable=False),
+)
+
+# The last point of a station that lost it (its last Location deleted): its observations were
+# made there, so their FeatureOfInterest — the station's point — keeps that geometry.
+sta_kept_point = Table(
+    "sta_kept_point",
+    metadata,
+    Column("station_id", Integer, ForeignKey("station.id"), primary_key=True, autoincrement=False),
+    Column("latitude", Float, nullable=False),
+    Column("longitude", Float, nullable=False),
+    Column("kept_at", BigInteger, nullable=False),
+)
+
 # A station's derived FeatureOfInterest (its point) or registered HistoricalLocation deleted
 # through SensorThings: `kind` is "feature" or "historical_location". The station keeps its
 # point; only the entity is gone from every answer.

@@ -9,16 +9,16 @@ entities refused). This module asks the same questions of quantrac, written from
 specification's requirements (not copied from the suite), so the team has an executable list
 of where quantrac meets the specification and where it departs from it.
 
-- Plain tests assert what quantrac does conform to; most use quantrac's own terms (a Thing
-  with `properties.medium`, a Datastream of a catalogue parameter), and one walks the whole
-  create-update-delete sequence with the suite's plain bodies and nothing of quantrac's.
-- Every requirement quantrac deliberately does not meet (docs/api.md, "Where quantrac differs
-  from a general SensorThings server") has a test that asserts the *specification's* expected
-  behaviour, marked `xfail(strict=True)` with the deviation as reason. Strict matters: when a
-  change makes quantrac conform, the test passes, the xfail turns into a failure, and the
-  developer removes the marker (and the line in docs/api.md).
-- Behaviour first met here (a Location's name, encodingType, a second Location) was then
-  either documented as a deviation or fixed (no silent drop: a second Location is a 422).
+- Plain tests assert what quantrac conforms to; most use quantrac's own terms (a Thing with
+  `properties.medium`, a Datastream of a catalogue parameter), and one walks the suite's whole
+  create-update-delete class with its plain bodies, read from its source: the server emptied
+  the suite's way, entities created, PATCHed and PUT with time strings compared as text,
+  everything deleted again.
+- Where quantrac decides against what the specification allows (a catalogue parameter's
+  Datastream keeps its storage unit; a missing phenomenonTime is refused, not stamped with the
+  server's clock) a plain test pins the decision and says why (docs/api.md, "Where quantrac
+  differs from a general SensorThings server"). The deviations once listed here as
+  `xfail(strict=True)` tests of the specification's behaviour all pass now.
 """
 
 from __future__ import annotations
@@ -638,11 +638,14 @@ def test_deleting_a_thing_removes_its_datastreams_and_observations_from_view(
         "/Things(1)",
         f"/Datastreams({sid})",
         f"/Observations({observation_id(sid, T0)})",
-        "/Locations(1)",
+        "/HistoricalLocations(1)",
     ):
         get(world, path, status=404)
     remaining = get(world, "/Observations?$count=true&$top=0")
     assert remaining["@iot.count"] == (len(world.series) - 1) * N_VALUES
+    # its Location and the feature of its observations remain, as the specification has them
+    assert get(world, "/Locations(1)/Things")["value"] == []
+    assert get(world, "/FeaturesOfInterest(1)/Observations")["value"] == []
 
 
 # === The specification's behaviour where quantrac once departed from it ========================
@@ -930,17 +933,17 @@ def test_spec_delete_any_entity(world: World, path: str) -> None:
 
 
 def test_spec_delete_a_things_own_feature_of_interest(world: World) -> None:
-    """The feature generated from a Thing's Location goes once its observations have gone (the
-    specification would take them with it: quantrac keeps measured data, 409 until then)."""
+    """The feature generated from a Thing's Location goes with the observations that have it,
+    as the specification cascades (each recorded as a revision: the old value is kept)."""
     thing = new_thing(world)
     ds = co_datastream(world, thing["@iot.id"])
     obs = post(world, f"/Datastreams({ds['@iot.id']})/Observations",
                {"phenomenonTime": "2026-02-01T00:00:00Z", "result": 1})  # fmt: skip
     foi = get(world, f"/Observations({obs['@iot.id']})/FeatureOfInterest")["@iot.id"]
-    call(world, "DELETE", f"/FeaturesOfInterest({foi})", status=409)
-    call(world, "DELETE", f"/Observations({obs['@iot.id']})")
     call(world, "DELETE", f"/FeaturesOfInterest({foi})")
     get(world, f"/FeaturesOfInterest({foi})", status=404)
+    get(world, f"/Observations({obs['@iot.id']})", status=404)
+    get(world, f"/Things({thing['@iot.id']})")  # the Thing stays, with its Location
 
 
 def test_spec_feature_of_interest_of_any_geometry(world: World) -> None:
@@ -1061,3 +1064,71 @@ def test_the_suites_create_update_delete_walk_in_plain_sensorthings_terms(world:
         _changed_only(*({k: e[k] for k in props} for e in (before, after)), sent)
     assert get(world, f"/Observations({obs['@iot.id']})")["result"] == "99"  # as sent: text
     delete_everything(world)
+
+
+def _entities_for_delete(world: World) -> dict[str, Any]:
+    """What the suite creates before each of its DELETE integrity checks: a Thing with a
+    Location and a Datastream (lumen, a new Sensor and ObservedProperty), one Observation
+    without a feature (so one is generated from the Location)."""
+    delete_everything(world)
+    thing = post(world, "/Things", {
+        "name": "thing 1", "description": "thing 1", "properties": {"reference": "first"},
+        "Locations": [{"name": "location 1", "description": "location 1",
+                       "encodingType": "application/vnd.geo+json",
+                       "location": {"type": "Point", "coordinates": [-117.05, 51.05]}}],
+        "Datastreams": [{"unitOfMeasurement": {"name": "Lumen", "symbol": "lm",
+                                               "definition": "http://www.qudt.org/lumen"},
+                         "name": "datastream 1", "description": "datastream 1",
+                         "observationType": OM_MEASUREMENT,
+                         "ObservedProperty": {"name": "Luminous Flux", "definition": "x",
+                                              "description": "observedProperty 1"},
+                         "Sensor": {"name": "sensor 1", "description": "sensor 1",
+                                    "encodingType": "application/pdf",
+                                    "metadata": "Light flux sensor"}}],
+    })  # fmt: skip
+    tid = thing["@iot.id"]
+    (ds,) = get(world, f"/Things({tid})/Datastreams")["value"]
+    obs = post(world, f"/Datastreams({ds['@iot.id']})/Observations",
+               {"phenomenonTime": "2015-03-01T00:00:00Z", "result": 1})  # fmt: skip
+    return {
+        "Things": tid,
+        "Locations": get(world, f"/Things({tid})/Locations")["value"][0]["@iot.id"],
+        "HistoricalLocations": get(world, f"/Things({tid})/HistoricalLocations")["value"][0][
+            "@iot.id"
+        ],
+        "Datastreams": ds["@iot.id"],
+        "Sensors": get(world, f"/Datastreams({ds['@iot.id']})/Sensor")["@iot.id"],
+        "ObservedProperties": get(world, f"/Datastreams({ds['@iot.id']})/ObservedProperty")[
+            "@iot.id"
+        ],
+        "Observations": obs["@iot.id"],
+        "FeaturesOfInterest": get(world, f"/Observations({obs['@iot.id']})/FeatureOfInterest")[
+            "@iot.id"
+        ],
+    }
+
+
+#: The suite's DELETE integrity checks: deleting one entity empties these collections …
+GONE_WITH = {
+    "Things": ("Things", "Datastreams", "HistoricalLocations", "Observations"),
+    "Datastreams": ("Datastreams", "Observations"),
+    "Locations": ("Locations", "HistoricalLocations"),
+    "HistoricalLocations": ("HistoricalLocations",),
+    "Sensors": ("Sensors", "Datastreams", "Observations"),
+    "ObservedProperties": ("ObservedProperties", "Datastreams", "Observations"),
+    "FeaturesOfInterest": ("FeaturesOfInterest", "Observations"),
+    "Observations": ("Observations",),
+}
+
+
+@pytest.mark.parametrize("deleted", list(GONE_WITH))
+def test_the_suites_delete_integrity_checks(world: World, deleted: str) -> None:
+    """… and leaves every other collection with something in it."""
+    ids = _entities_for_delete(world)
+    call(world, "DELETE", f"/{deleted}({key(ids[deleted])})")
+    for entity_set in SUITE_ORDER:
+        listed = get(world, f"/{entity_set}")["value"]
+        if entity_set in GONE_WITH[deleted]:
+            assert listed == [], entity_set
+        else:
+            assert listed, entity_set

@@ -1,7 +1,8 @@
 """DELETE of a station's derived FeatureOfInterest (its point) and registered HistoricalLocation:
 gone from every answer (by id, collections, $count, navigation, $expand) while the station
-keeps its point and Locations; a point that observations have is kept (409), and comes back
-with the next observation that names no feature of its own. The OGC suite empties every
+keeps its point and Locations. As the specification cascades, the observations that have the
+point go with it — each recorded as a revision, as a DELETE of each would be — and it comes
+back with the next observation that names no feature of its own. The OGC suite empties every
 collection this way."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from quantrac.store.schema import audit_log, station
+from quantrac.store.schema import audit_log, observation_revision, station
 from quantrac.store.schema_sta import sta_derived_deleted
 from tests.integration.api_world import N_VALUES, World
 
@@ -94,14 +95,31 @@ def observe(world: World, ds: int, when: str, feature: Any = None) -> int:
 
 
 # --- FeaturesOfInterest -------------------------------------------------------------------------
-def test_a_station_point_that_observations_have_is_kept(world: World) -> None:
+def test_a_station_point_goes_with_its_observations_recorded_as_revisions(world: World) -> None:
     sid = station_id(world, "PUB_AIR")
-    before = call(world, "GET", f"/FeaturesOfInterest({sid})", who="admin")
-    r = world.client.delete(f"{STA}/FeaturesOfInterest({sid})", headers=world.h("admin"))
-    assert r.status_code == 409, r.text
-    assert f"is the feature of {N_VALUES} Observation(s)" in r.text
-    assert call(world, "GET", f"/FeaturesOfInterest({sid})", who="admin") == before
-    assert deletions(world) == [] and audited(world, f"FeaturesOfInterest({sid})") == []
+    series_id = world.series["PUB_AIR"]
+    call(world, "DELETE", f"/FeaturesOfInterest({sid})", who="ent_a", status=403)
+    assert count(world, f"/Datastreams({series_id})/Observations", "admin") == N_VALUES
+    call(world, "DELETE", f"/FeaturesOfInterest({sid})", who="admin")
+    call(world, "GET", f"/FeaturesOfInterest({sid})", status=404)
+    assert count(world, f"/Datastreams({series_id})/Observations", "admin") == 0
+    assert audited(world, f"FeaturesOfInterest({sid})") == [
+        {"station": "PUB_AIR", "derived": True, "observations_deleted": N_VALUES}
+    ]
+    r = observation_revision.c
+    with world.store.read() as conn:
+        kept = conn.execute(
+            select(r.source, r.reason, r.old_value).where(r.series_id == series_id)
+        ).all()
+    assert len(kept) == N_VALUES and all(k.old_value is not None for k in kept)
+    assert {(k.source, k.reason) for k in kept} == {
+        ("sta:delete", f"FeaturesOfInterest({sid}) deleted")
+    }
+    # the station and its Datastream stay; the point comes back with its next observation
+    call(world, "GET", f"/Things({sid})")
+    call(world, "POST", f"/Datastreams({series_id})/Observations",
+         {"phenomenonTime": "2026-05-01T00:00:00Z", "result": 3}, status=201)  # fmt: skip
+    call(world, "GET", f"/FeaturesOfInterest({sid})")
 
 
 def test_a_station_point_without_observations_is_deleted_and_comes_back(world: World) -> None:
@@ -141,9 +159,6 @@ def test_a_station_point_without_observations_is_deleted_and_comes_back(world: W
     ]
     assert ids(world, f"/FeaturesOfInterest({tid})/Observations") == [second]
     assert count(world, "/FeaturesOfInterest") == total + 1  # and the stored one
-    r = world.client.delete(f"{STA}/FeaturesOfInterest({tid})", headers=world.h("hn"))
-    assert r.status_code == 409 and "is the feature of 1 Observation(s)" in r.text
-
     # it was back only for that observation: once the observation is gone, so is the point
     call(world, "DELETE", f"/Observations({second})")
     call(world, "GET", f"/FeaturesOfInterest({tid})", status=404)

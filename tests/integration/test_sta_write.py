@@ -229,13 +229,21 @@ def test_registry_changes_need_staff_in_scope(world: World) -> None:
     plain = call(world, "POST", "/Things", {"name": "x"}, status=201)  # no medium: "other"
     assert plain["properties"]["medium"] == "other"
     call(world, "POST", "/Things", {"name": "y", "properties": {"medium": "lava"}}, status=422)
-    call(
+    # keys the registry does not have are the client's own: kept and answered
+    own = call(
         world,
         "POST",
         "/Things",
-        {"name": "x", "properties": {"medium": "air", "colour": "red"}},
-        status=422,
+        {"name": "x", "properties": {"medium": "air", "colour": "red", "floor": {"n": 3}}},
+        status=201,
     )
+    assert own["properties"]["colour"] == "red" and own["properties"]["floor"] == {"n": 3}
+    assert own["properties"]["medium"] == "ambient_air"
+    path = f"/Things({own['@iot.id']})"
+    call(world, "PATCH", path, {"properties": {"colour": "blue"}}, status=200)
+    props = call(world, "GET", path, status=200)["properties"]
+    assert props["colour"] == "blue" and "floor" not in props  # the client's keys: as sent now
+    assert props["medium"] == "ambient_air"  # the registry's: kept unless sent
     call(
         world,
         "PATCH",

@@ -34,6 +34,7 @@ from quantrac.store.schema_sta import (
     sta_observation_foi,
     sta_observation_result,
     sta_observation_time,
+    sta_thing_properties,
 )
 
 THING_PROPERTIES = (
@@ -63,11 +64,14 @@ def station_view(name: str, scope: StaScope) -> View:
     for key, col in columns.items():
         kind = "num" if key == "reporting_interval_s" else "str"
         props[f"properties/{key}"] = Prop(col, kind)
+    tp = sta_thing_properties.alias()
+    own = select(tp.c.properties).where(tp.c.station_id == s.c.id).scalar_subquery()
     out = [
         s.c.id.label("id"), s.c.id.label("station_id"), s.c.name.label("name"),
         s.c.notes.label("notes"), s.c.latitude.label("lat"), s.c.longitude.label("lon"),
         s.c.created_at.label("created_at"),
         *(col.label(f"p_{key}") for key, col in columns.items()),
+        own.label("own_properties"),
     ]  # fmt: skip
     keys = {"id": s.c.id, "station_id": s.c.id}
     return View(name, froms, where, s.c.id, props, keys, out, s)
@@ -77,7 +81,11 @@ def thing_json(r: Mapping[str, Any], base: str) -> dict[str, Any]:
     return {
         "name": r["name"],
         "description": r["notes"] or "",
-        "properties": {k: r[f"p_{k}"] for k in THING_PROPERTIES},
+        # the registry's keys, then the client's own (kept as sent, never overriding them)
+        "properties": {
+            **json.loads(r["own_properties"] or "{}"),
+            **{k: r[f"p_{k}"] for k in THING_PROPERTIES},
+        },
     }
 
 

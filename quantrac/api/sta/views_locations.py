@@ -97,7 +97,8 @@ def location_view(scope: StaScope) -> View:
         )
         .select_from(s.outerjoin(ov, ov.c.station_id == s.c.id))
         .where(
-            visible_station(p, s),
+            # a deleted Thing's Locations remain (unlinked), as the specification has them
+            visible_station(p, s, retired=True),
             s.c.latitude.is_not(None),
             s.c.longitude.is_not(None),
             or_(~_has_links(s.c.id), referenced),
@@ -110,7 +111,7 @@ def location_view(scope: StaScope) -> View:
     seen = exists(
         select(lk2.c.station_id)
         .select_from(lk2.join(st, st.c.id == lk2.c.station_id))
-        .where(lk2.c.location_id == stored(x.c.id), visible_station(p, st))
+        .where(lk2.c.location_id == stored(x.c.id), visible_station(p, st, retired=True))
     )
     free = select(
         stored(x.c.id).label("id"),

@@ -7,8 +7,8 @@ $filter, $orderby, paging, $count, navigation — treats them alike:
 | set                 | derived rows                              | stored rows (id 2³¹ + n) |
 |---------------------|-------------------------------------------|--------------------------|
 | Sensors             | a series without a stored Sensor (series) | sta_sensor               |
-| ObservedProperties  | the catalogue (id = code, text)           | sta_observed_property (n) |
-| FeaturesOfInterest  | a located station's point (station id)    | sta_feature_of_interest  |
+| ObservedProperties  | observed catalogue parameters (id = code) | sta_observed_property (n) |
+| FeaturesOfInterest  | a station's point, or its kept one (id)   | sta_feature_of_interest  |
 | HistoricalLocations | a located station since creation (station) | sta_historical_location |
 
 A derived FeatureOfInterest or HistoricalLocation deleted through SensorThings has a
@@ -20,7 +20,8 @@ gone.
 Who sees a stored row: everyone when nothing links it yet (free-standing metadata, like the
 catalogue); otherwise whoever sees at least one station it is linked to — a Sensor or
 ObservedProperty through its Datastreams, a FeatureOfInterest through its observations, a
-HistoricalLocation through its Thing. So no stored entity reveals a restricted station.
+HistoricalLocation through its Thing — a deleted Thing's station counting, so what it leaves
+behind remains, as the specification has it. So no stored entity reveals a restricted station.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from quantrac.store.schema_sta import (
     sta_derived_deleted,
     sta_feature_of_interest,
     sta_historical_location,
+    sta_kept_point,
     sta_observation_foi,
     sta_observed_property,
     sta_sensor,
@@ -69,7 +71,8 @@ def _json(text: str | None) -> dict[str, Any] | None:
 
 
 def _free_or_seen_by_datastreams(p: Principal, link_column: str, row_id: Any) -> Any:
-    """Linked by no Datastream, or by one at a station the caller sees."""
+    """Linked by no Datastream, or by one at a station the caller sees (or saw: a deleted
+    Thing's Sensors and ObservedProperties remain, as the specification has them)."""
     sd = sta_datastream.alias()
     d = series.alias()
     st = station.alias()
@@ -77,13 +80,13 @@ def _free_or_seen_by_datastreams(p: Principal, link_column: str, row_id: Any) ->
     seen = exists(
         select(sd.c.series_id)
         .select_from(sd.join(d, d.c.id == sd.c.series_id).join(st, st.c.id == d.c.station_id))
-        .where(sd.c[link_column] == row_id, visible_station(p, st))
+        .where(sd.c[link_column] == row_id, visible_station(p, st, retired=True))
     )
     return or_(~used, seen)
 
 
 def _free_or_seen_by_observations(p: Principal, row_id: Any) -> Any:
-    """Linked to no observation, or to one at a station the caller sees."""
+    """Linked to no observation, or to one at a station the caller sees (or saw)."""
     lk = sta_observation_foi.alias()
     d = series.alias()
     st = station.alias()
@@ -91,7 +94,7 @@ def _free_or_seen_by_observations(p: Principal, row_id: Any) -> Any:
     seen = exists(
         select(lk.c.foi_id)
         .select_from(lk.join(d, d.c.id == lk.c.series_id).join(st, st.c.id == d.c.station_id))
-        .where(lk.c.foi_id == row_id, visible_station(p, st))
+        .where(lk.c.foi_id == row_id, visible_station(p, st, retired=True))
     )
     return or_(~used, seen)
 
@@ -107,15 +110,17 @@ DELETED_HISTORICAL_LOCATION = "historical_location"
 
 def point_observations(station_id: Any) -> Any:
     """The observations whose FeatureOfInterest is the station's point: those of its live
-    series without a stored feature (whoever may see them — the point exists while they do)."""
+    series without a stored feature, while the station is not deleted (whoever may see them —
+    the point exists while they do)."""
     o = observation.alias()
     d = series.alias()
     lk = sta_observation_foi.alias()
     own = exists(select(lk.c.foi_id).where(lk.c.series_id == o.c.series_id, lk.c.time == o.c.time))
+    st = station.alias()
     return (
-        select(o.c.series_id)
-        .select_from(o.join(d, d.c.id == o.c.series_id))
-        .where(d.c.station_id == station_id, live_series(d), ~own)
+        select(o.c.series_id, o.c.time)
+        .select_from(o.join(d, d.c.id == o.c.series_id).join(st, st.c.id == d.c.station_id))
+        .where(d.c.station_id == station_id, live_series(d), st.c.retired_at.is_(None), ~own)
     )
 
 
@@ -285,6 +290,10 @@ def observed_property_json(r: Mapping[str, Any], base: str) -> dict[str, Any]:
 def feature_view(scope: StaScope) -> View:
     p = scope.principal
     s = station.alias()
+    kp = sta_kept_point.alias()
+    # the station's point; once it has none, the last one (its observations were made there)
+    lat = func.coalesce(s.c.latitude, kp.c.latitude)
+    lon = func.coalesce(s.c.longitude, kp.c.longitude)
     derived = select(
         cast(s.c.id, BigInteger).label("id"),
         s.c.name.label("name"),
@@ -292,14 +301,15 @@ def feature_view(scope: StaScope) -> View:
             literal("Vị trí trạm ") + s.c.code + literal(" / location of station ") + s.c.code
         ).label("description"),
         cast(literal(GEOJSON), String).label("encoding_type"),
-        cast(s.c.latitude, Float).label("lat"),
-        cast(s.c.longitude, Float).label("lon"),
+        cast(lat, Float).label("lat"),
+        cast(lon, Float).label("lon"),
         cast(null(), Text).label("geometry"),
         cast(null(), Text).label("properties"),
-    ).where(
-        visible_station(p, s),
-        s.c.latitude.is_not(None),
-        s.c.longitude.is_not(None),
+    ).select_from(s.outerjoin(kp, kp.c.station_id == s.c.id)).where(
+        # a deleted Thing's point stays the feature of what was observed there
+        visible_station(p, s, retired=True),
+        lat.is_not(None),
+        lon.is_not(None),
         _not_deleted(
             DELETED_FEATURE, s.c.id, unless=exists(point_observations(s.c.id).correlate(s))
         ),

@@ -6,9 +6,10 @@
 | Locations           | staff                                | unlinked; a Thing keeps others |
 | HistoricalLocations | staff                                | removed (a Thing's registered |
 |                     |                                      | one: hidden for good)        |
-| FeaturesOfInterest  | staff (a station's point moves the station) | an unused one removed |
-|                     |                                      | (a station's point: hidden until |
-|                     |                                      | its next observation)        |
+| FeaturesOfInterest  | staff (a station's point moves the station) | removed with its |
+|                     |                                      | observations (revisions); a  |
+|                     |                                      | station's point: hidden until |
+|                     |                                      | its next observation         |
 | Datastreams         | staff                                | the series is deleted (below) |
 | Sensors             | staff                                | it and its Datastreams deleted |
 | ObservedProperties  | staff (catalogue ones: their Datastreams) | it and its Datastreams deleted |

@@ -116,15 +116,22 @@ class WriterBase:
         if not self.p.is_staff:
             raise ApiError(403, f"only agency staff may change {what}")
 
-    def _station(self, conn: Connection, station_id: Any, *, staff: bool) -> Mapping[str, Any]:
-        """A station the caller may change: unknown and invisible are 404, others 403."""
+    def _station(
+        self, conn: Connection, station_id: Any, *, staff: bool, retired: bool = False
+    ) -> Mapping[str, Any]:
+        """A station the caller may change: unknown and invisible are 404, others 403
+        (`retired`: a deleted Thing's too, for what it left behind)."""
         self._require_write()
         if staff and not self.p.is_staff:
             raise ApiError(403, "only agency staff may change the station registry")
         if not isinstance(station_id, int) or isinstance(station_id, bool):
             raise ApiError(404, f"no Thing {station_id!r}")
         row = (
-            conn.execute(select(station).where(station.c.id == station_id, visible_station(self.p)))
+            conn.execute(
+                select(station).where(
+                    station.c.id == station_id, visible_station(self.p, retired=retired)
+                )
+            )
             .mappings()
             .first()
         )

@@ -30,7 +30,7 @@ from quantrac.api.sta.write_base import (
 )
 from quantrac.store.db import now_s
 from quantrac.store.schema import station
-from quantrac.store.schema_sta import sta_location, sta_thing_location
+from quantrac.store.schema_sta import sta_kept_point, sta_location, sta_thing_location
 from quantrac.sync.changes import record_change
 
 LOCATION_KEYS = {"name", "description", "encodingType", "location", "properties"}
@@ -119,6 +119,18 @@ class LocationWriter(WriterBase):
             return
         if lat is not None and lon is not None:
             self._move(conn, st, lon, lat)
+        kp = sta_kept_point.c
+        conn.execute(delete(sta_kept_point).where(kp.station_id == st["id"]))
+        if (lat is None or lon is None) and st["latitude"] is not None:
+            # unplaced: its observations' feature keeps the point they were made at
+            conn.execute(
+                insert(sta_kept_point).values(
+                    station_id=st["id"],
+                    latitude=st["latitude"],
+                    longitude=st["longitude"],
+                    kept_at=now_s(),
+                )
+            )
         conn.execute(
             update(station)
             .where(station.c.id == st["id"])

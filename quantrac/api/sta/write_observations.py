@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Table, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, Table, delete, func, insert, literal, select, tuple_, update
 
 from quantrac.api.errors import ApiError
 from quantrac.api.sta import ingest
@@ -288,6 +288,37 @@ class ObservationWriter(WriterBase):
         row, d = self._stored_observation(conn, ident)
         self._station(conn, d["station_id"], staff=False)
         self._remove(conn, row, d["id"], "deleted through SensorThings", "delete")
+
+    def delete_observations_of(self, conn: Connection, pairs: Any, reason: str) -> int:
+        """Delete every observation `pairs` selects (series_id, time) — the specification's
+        cascade when their FeatureOfInterest goes — each recorded as a revision (old value,
+        who, why), as DELETE of each one would be; set-based, however many there are."""
+        o = observation.c
+        chosen = tuple_(o.series_id, o.time).in_(pairs)
+        spans = conn.execute(
+            select(o.series_id, func.min(o.time), func.max(o.time), func.count())
+            .where(chosen)
+            .group_by(o.series_id)
+        ).all()
+        if not spans:
+            return 0
+        r = observation_revision.c
+        conn.execute(
+            insert(observation_revision).from_select(
+                [r.series_id, r.time, r.old_value, r.old_status, r.old_flag, r.source,
+                 r.changed_by, r.reason, r.changed_at],
+                select(o.series_id, o.time, o.value, o.device_status, o.qc_flag,
+                       literal("sta:delete"), literal(self.p.actor), literal(reason),
+                       literal(now_s())).where(chosen),
+            )
+        )  # fmt: skip
+        for table in (sta_observation_time, sta_observation_result):
+            c = table.c
+            conn.execute(delete(table).where(tuple_(c.series_id, c.time).in_(pairs)))
+        conn.execute(delete(observation).where(chosen))
+        for sid, t_min, t_max, n in spans:
+            record_observations(conn, [sid], t_min, t_max, n)
+        return sum(int(n) for *_, n in spans)
 
     def _remove(
         self, conn: Connection, row: Mapping[str, Any], sid: int, reason: str, what: str

@@ -5,10 +5,11 @@ A station's point is its derived FeatureOfInterest (changing it moves the statio
 registered location its derived HistoricalLocation. Deleting either (staff who may change the
 station) only hides it (`sta_derived_deleted`): the station keeps its point and Locations. A
 deleted point comes back when an observation without a stored feature is written again; a
-deleted registered HistoricalLocation stays gone. A feature that observations use, stored or a
-station's point, is kept (409: the specification would delete those observations). A feature
-given inline with an Observation is created by whoever may write that observation, and is then
-seen only with that observation's station.
+deleted registered HistoricalLocation stays gone. Deleting a feature, stored or a station's
+point, deletes the observations that have it, as the specification cascades — each recorded as
+a revision (`ObservationWriter.delete_observations_of`). A feature given inline with an
+Observation is created by whoever may write that observation, and is then seen only with that
+observation's station.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import shapely
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from quantrac.api.errors import ApiError
 from quantrac.api.sta import ingest
@@ -40,7 +41,6 @@ from quantrac.api.sta.write_base import (
     unprocessable,
 )
 from quantrac.api.timeparse import parse_instant
-from quantrac.errors import ConflictError
 from quantrac.store.db import now_s
 from quantrac.store.schema import series, station
 from quantrac.store.schema_sta import (
@@ -131,35 +131,41 @@ class PlaceWriter(WriterBase):
         return list(conn.execute(q).mappings())
 
     def delete_feature(self, conn: Connection, ident: Any) -> dict[str, Any] | None:
-        """An unused feature: a stored one is deleted, a station's point hidden (the station
-        keeps its point, and the feature comes back with its next observation)."""
+        """A feature and, as the specification cascades, the observations that have it (each
+        recorded as a revision, as a DELETE of each would be): a stored one is deleted, a
+        station's point hidden (the station keeps its point, and the feature comes back with
+        its next observation made there)."""
         if stored_row(ident) is None:
             return self._hide_derived(conn, "FeaturesOfInterest", DELETED_FEATURE, ident)
-        self._delete_unused(
-            conn,
-            "FeaturesOfInterest",
-            ident,
-            sta_feature_of_interest,
-            sta_observation_foi.c.foi_id,
-            lambda n: _feature_in_use(ident, n),
+        self._require_staff("FeaturesOfInterest")
+        rid = self._stored(conn, "FeaturesOfInterest", ident)
+        self._check_stations(
+            self._stations_by_observations(conn, rid), f"FeatureOfInterest {ident}"
         )
-        return None
+        lk = sta_observation_foi.c
+        linked = select(lk.series_id, lk.time).where(lk.foi_id == rid)
+        n = self.delete_observations_of(conn, linked, f"FeaturesOfInterest({ident}) deleted")
+        conn.execute(delete(sta_observation_foi).where(lk.foi_id == rid))
+        conn.execute(delete(sta_feature_of_interest).where(sta_feature_of_interest.c.id == rid))
+        return {"observations_deleted": n} if n else None
 
     def _hide_derived(
         self, conn: Connection, set_name: str, kind: str, ident: Any
     ) -> dict[str, Any]:
         """Delete a station's derived entity (its id is the station's) by recording it in
-        `sta_derived_deleted`; the details for the audit row. A point some observations still
-        have is kept (409), as a stored feature in use is."""
+        `sta_derived_deleted`; the details for the audit row. Its point's observations go
+        with a station's point, as with any feature."""
         self._require_staff(set_name)
         if self.visible(conn, set_name, ident) is None:
             raise ApiError(404, f"no {SETS[set_name].singular} {ident!r}")
-        st = self._station(conn, ident, staff=True)
+        st = self._station(conn, ident, staff=True, retired=True)
+        details: dict[str, Any] = {"station": st["code"], "derived": True}
         if kind == DELETED_FEATURE:
-            used = point_observations(st["id"]).subquery()
-            n = int(conn.scalar(select(func.count()).select_from(used)) or 0)
+            n = self.delete_observations_of(
+                conn, point_observations(st["id"]), f"FeaturesOfInterest({ident}) deleted"
+            )
             if n:
-                raise ConflictError(_feature_in_use(ident, n))
+                details["observations_deleted"] = n
         dd = sta_derived_deleted.c
         # replaced rather than assumed absent: a stale row never makes a DELETE fail
         conn.execute(delete(sta_derived_deleted).where(dd.kind == kind, dd.station_id == st["id"]))
@@ -168,7 +174,7 @@ class PlaceWriter(WriterBase):
                 kind=kind, station_id=st["id"], deleted_by=self.p.actor, deleted_at=now_s()
             )
         )
-        return {"station": st["code"], "derived": True}
+        return details
 
     # --- HistoricalLocations -----------------------------------------------------------------
     def _own_locations(self, conn: Connection, st: Mapping[str, Any], links: Any) -> None:
@@ -260,5 +266,7 @@ class PlaceWriter(WriterBase):
         return None
 
     if TYPE_CHECKING:  # provided by the other writers (write.py composes them)
+
+        def delete_observations_of(self, conn: Connection, pairs: Any, reason: str) -> int: ...
 
         def update_location(self, ident: Any, doc: Mapping[str, Any]) -> None: ...

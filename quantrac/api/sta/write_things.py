@@ -3,16 +3,19 @@
 A Thing is a station. Its `properties.medium` says which rules its values are checked against
 (QCVN limits, indices, units); a Thing without one is of medium `other`, checked against none.
 Its Locations are written by write_locations.py (the station's point is the first one's).
+Keys of `properties` the registry does not have (`{"reference": "Third Floor"}`) are the
+client's own: kept as they are (`sta_thing_properties`) and answered beside the registry's.
 Deleting a Thing retires the station: gone from every answer, its history kept.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from quantrac.api.errors import ApiError
 from quantrac.api.sta.write_base import (
@@ -28,6 +31,7 @@ from quantrac.catalog.text import fold
 from quantrac.store.db import now_s
 from quantrac.store.registry import StationSpec, create_station, update_station
 from quantrac.store.schema import station
+from quantrac.store.schema_sta import sta_thing_properties
 from quantrac.sync.changes import record_change
 
 OTHER_MEDIUM = "other"
@@ -51,16 +55,7 @@ class ThingWriter(WriterBase):
         name = text(doc, "name") or text(doc, "description")
         if not name:
             raise invalid("name", "required")
-        props = doc.get("properties") or {}
-        if not isinstance(props, Mapping):
-            raise unprocessable("properties", "must be an object")
-        unknown = sorted(set(props) - THING_KEYS)
-        if unknown:
-            raise unprocessable(
-                "properties",
-                f"unknown key(s) {', '.join(unknown)}; a station "
-                f"has: {', '.join(sorted(THING_KEYS))}",
-            )
+        props, _ = _split(doc.get("properties") or {})
         if not props.get("medium"):
             # A Thing that names no medium (a plain SensorThings client) is a station outside
             # the regulated media: stored and served, checked against no QCVN limits.
@@ -90,6 +85,7 @@ class ThingWriter(WriterBase):
                     f"({', '.join(sorted(self.p.admin_unit_keys))})",
                 )
             sid = create_station(self.ctx.store, spec, conn=c)
+            self._keep_own(c, sid, _split(doc.get("properties") or {})[1])
             self._audit(c, "sta.create", f"Things({sid})", {"code": spec.code})
             if doc.get("Locations"):
                 points = self.thing_points(c, doc["Locations"], "Locations")
@@ -105,6 +101,12 @@ class ThingWriter(WriterBase):
             self.flush_deferred()
         return sid
 
+    def _keep_own(self, conn: Connection, sid: int, own: Mapping[str, Any]) -> None:
+        conn.execute(delete(sta_thing_properties).where(sta_thing_properties.c.station_id == sid))
+        if own:
+            text_ = json.dumps(own, ensure_ascii=False)
+            conn.execute(insert(sta_thing_properties).values(station_id=sid, properties=text_))
+
     def update_thing(self, ident: Any, doc: Mapping[str, Any]) -> None:
         check_keys(doc, {"name", "description", "properties"}, {"Locations"}, "Thing")
         with self.ctx.store.read() as conn:
@@ -114,13 +116,8 @@ class ThingWriter(WriterBase):
                 changes["name"] = text(doc, "name", required=True)
             if "description" in doc:
                 changes["notes"] = text(doc, "description")
-            props = doc.get("properties")
-            if props is not None:
-                if not isinstance(props, Mapping):
-                    raise unprocessable("properties", "must be an object")
-                unknown = sorted(set(props) - THING_KEYS - {"code"})
-                if unknown:
-                    raise unprocessable("properties", f"unknown key(s) {', '.join(unknown)}")
+            props, own = _split(doc.get("properties"))
+            if doc.get("properties") is not None:
                 if props.get("code", row["code"]) != row["code"]:
                     raise unprocessable("properties.code", "a station code does not change")
                 changes.update({k: v for k, v in props.items() if k != "code"})
@@ -132,6 +129,9 @@ class ThingWriter(WriterBase):
         if changes:
             update_station(self.ctx.store, row["code"], changes)
         with self.ctx.store.write() as conn:
+            if doc.get("properties") is not None:  # the client's own keys: those sent now
+                self._keep_own(conn, row["id"], own)
+                changes.update(dict.fromkeys(own))
             if doc.get("Locations") is not None:  # [] too: the Thing is nowhere now
                 points = self.thing_points(conn, doc["Locations"], "Locations")
                 self.place_thing(conn, self._station(conn, row["id"], staff=True), points)
@@ -161,3 +161,15 @@ class ThingWriter(WriterBase):
         ) -> None: ...
 
         def flush_deferred(self) -> None: ...
+
+
+def _split(props: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the registry's keys, the client's own) of a Thing's `properties`."""
+    if props is None:
+        return {}, {}
+    if not isinstance(props, Mapping):
+        raise unprocessable("properties", "must be an object")
+    if len(json.dumps(props, default=str)) > 65_536:
+        raise unprocessable("properties", "at most 64 KiB")
+    registry = {k: v for k, v in props.items() if k in THING_KEYS}
+    return registry, {k: v for k, v in props.items() if k not in THING_KEYS}
