@@ -61,6 +61,24 @@ class World:
         return {} if who is None else {"Authorization": f"Bearer {self.keys[who]}"}
 
 
+def empty_collection(world: World, entity_set: str, who: str = "admin") -> None:
+    """Empty a SensorThings collection the way the OGC suite empties a server: GET it,
+    DELETE each entity listed (200, then GET 404), again until it lists none."""
+    base = "/sta/v1.1"
+    for _ in range(100):
+        listed = world.client.get(f"{base}/{entity_set}", headers=world.h(who)).json()["value"]
+        if not listed:
+            return
+        for entity in listed:
+            ident = entity["@iot.id"]
+            key = f"'{ident}'" if isinstance(ident, str) else str(ident)
+            path = f"{base}/{entity_set}({key})"
+            r = world.client.delete(path, headers=world.h(who))
+            assert r.status_code == 200, f"DELETE {path}: {r.status_code} {r.text}"
+            assert world.client.get(path, headers=world.h(who)).status_code == 404, path
+    raise AssertionError(f"{entity_set} still lists entities after 100 rounds of DELETE")
+
+
 def build_world(store: Store, tmp_path: Path, **settings: object) -> World:
     create_organization(
         store,

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from quantrac.store.schema import audit_log, observation_revision, station
 from quantrac.store.schema_sta import sta_derived_deleted
-from tests.integration.api_world import N_VALUES, World
+from tests.integration.api_world import N_VALUES, World, empty_collection
 
 STA = "/sta/v1.1"
 THING = {
@@ -171,13 +171,7 @@ def test_staff_empty_the_features_once_the_observations_are_gone(world: World) -
     """As the OGC suite does: GET the collection, DELETE each entity, until it is empty."""
     for ds in ids(world, "/Datastreams", who="admin"):
         call(world, "DELETE", f"/Datastreams({ds})", who="admin")  # hides their observations
-    for _ in range(3):
-        left = ids(world, "/FeaturesOfInterest", who="admin")
-        if not left:
-            break
-        for fid in left:
-            call(world, "DELETE", f"/FeaturesOfInterest({fid})", who="admin")
-            call(world, "GET", f"/FeaturesOfInterest({fid})", who="admin", status=404)
+    empty_collection(world, "FeaturesOfInterest")
     assert count(world, "/FeaturesOfInterest", who="admin") == 0
     assert count(world, "/FeaturesOfInterest", who=None) == 0
     assert count(world, "/Things", who="admin") == 5  # the stations stay
@@ -220,13 +214,7 @@ def test_a_registered_historical_location_is_deleted_for_good(world: World) -> N
 
 
 def test_staff_empty_the_historical_locations(world: World) -> None:
-    for _ in range(3):
-        left = ids(world, "/HistoricalLocations", who="admin")
-        if not left:
-            break
-        for hid in left:
-            call(world, "DELETE", f"/HistoricalLocations({hid})", who="admin")
-            call(world, "GET", f"/HistoricalLocations({hid})", who="admin", status=404)
+    empty_collection(world, "HistoricalLocations")
     assert count(world, "/HistoricalLocations", who="admin") == 0
     for sid in ids(world, "/Things", who="admin"):
         assert ids(world, f"/Things({sid})/HistoricalLocations", who="admin") == []
