@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -126,7 +127,25 @@ def test_demo_loads_stations_and_data(tmp_path: Path) -> None:
     out = run(tmp_path, "demo", "--no-serve", "--days", "2").stdout
     assert "HN_DSQ_KK" in out and "NB_XM_KT" in out
     again = run(tmp_path, "demo", "--no-serve", "--days", "2").stdout
-    assert "mới 0" in again and "sửa 0" in again  # loading twice adds nothing
+    # Loading twice changes nothing it loaded before. The generated window ends at "now, down
+    # to 5 minutes", so a run that crosses a 5-minute boundary adds the newest step (one value
+    # per generated series) and no longer regenerates the oldest: the same total, a few new
+    # values at the new end only (a step is 1/576 of two days), no revisions.
+    first, second = (_demo_counts(text) for text in (out, again))
+    assert second["sửa"] == 0
+    assert second["total"] == first["total"]
+    assert second["mới"] * 100 <= first["total"], again
+    assert second["mới"] + second["trùng"] == first["total"]
+
+
+def _demo_counts(text: str) -> dict[str, int]:
+    """The counts of `quantrac demo`'s summary line (total, new, revised, duplicates)."""
+    found = re.search(
+        r"([\d,]+) giá trị quan trắc \(mới ([\d,]+), sửa ([\d,]+), trùng ([\d,]+)\)", text
+    )
+    assert found, text
+    total, new, revised, same = (int(g.replace(",", "")) for g in found.groups())
+    return {"total": total, "mới": new, "sửa": revised, "trùng": same}
 
 
 def test_organization_update_and_series_lifecycle(tmp_path: Path) -> None:
